@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// Diffuse: text → image, audio and video with diffusion models, on a CPU.
+// Layout and dependency direction: see README.md ("Architecture").
+import PackageDescription
+
+let package = Package(
+    name: "Diffuse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "diffuse", targets: ["diffuse"]),
+        .executable(name: "diffuse-bench", targets: ["diffuse-bench"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Networks", targets: ["Networks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries from Debian (see .ci/run for the apt packages).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev",
+                                         "libswscale-dev", "libswresample-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "SafeTensors", dependencies: ["Tensors"]),
+        .target(name: "Networks", dependencies: ["SafeTensors", "Tensors"]),
+        .executableTarget(name: "diffuse", dependencies: [
+            "Networks", "SafeTensors", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "SafeTensors"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
+        .testTarget(name: "CLITests", dependencies: ["diffuse"]),
+    ]
+)

@@ -1,0 +1,50 @@
+import CBLAS
+
+/// Matrix products through OpenBLAS `cblas_sgemm`.
+/// Reference: torch.matmul / torch.bmm / torch.nn.functional.linear.
+extension Tensor {
+    /// `a @ b` for a: [M, K], b: [K, N] → [M, N]; with batch dimensions, a: [..., M, K],
+    /// b: [..., K, N] (batch dims equal) or b: [K, N] (shared across the batch).
+    public func matmul(_ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(rank >= 2 && b.rank >= 2, "matmul: ranks \(shape) and \(b.shape)")
+        let m = transposeA ? shape[rank - 1] : shape[rank - 2]
+        let k = transposeA ? shape[rank - 2] : shape[rank - 1]
+        let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
+        let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
+        precondition(k == kb, "matmul: inner dimensions differ, \(shape) × \(b.shape)")
+        let batchA = Array(shape.dropLast(2))
+        let batchB = Array(b.shape.dropLast(2))
+        precondition(batchB.isEmpty || batchA == batchB,
+                     "matmul: batch dimensions differ, \(shape) × \(b.shape)")
+        let batch = Tensor.elementCount(batchA)
+        let strideB = batchB.isEmpty ? 0 : k * n
+        return Tensor(shape: batchA + [m, n]) { out in
+            scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
+                    for i in 0..<batch {
+                        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                              alpha: 1, a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * strideB,
+                              beta: 0, c: out.baseAddress! + i * m * n)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major and contiguous.
+@inlinable
+public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                  a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda ?? (transposeA ? m : k)),
+                b, Int32(ldb ?? (transposeB ? k : n)),
+                beta, c, Int32(ldc ?? n))
+}

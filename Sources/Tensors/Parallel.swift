@@ -1,0 +1,36 @@
+import Dispatch
+import Foundation
+
+/// Splits index ranges across the machine's cores. Work below `minimumPerThread` items stays
+/// on the calling thread, where a thread hop would cost more than it saves.
+public enum Parallel {
+    /// Number of worker threads used for Diffuse's own kernels (OpenBLAS has its own pool).
+    public static let threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` on disjoint sub-ranges that together cover `0..<count`.
+    @inlinable
+    public static func forEachChunk(_ count: Int, minimumPerThread: Int = 4096,
+                                    _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(threadCount, max(1, count / max(1, minimumPerThread)))
+        if chunks == 1 { body(0..<count); return }
+        withoutActuallyEscaping(body) { body in
+            // The chunks are disjoint and `concurrentPerform` returns only when all are done,
+            // so sharing `body` (and whatever pointers it captured) across threads is safe.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks
+                let hi = count * (c + 1) / chunks
+                if lo < hi { shared.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Carries a value across a `concurrentPerform` boundary whose safety the caller guarantees
+/// (disjoint writes, joined before return).
+@usableFromInline
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    @usableFromInline let value: Value
+    @usableFromInline init(_ value: Value) { self.value = value }
+}
