@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Networks", targets: ["Networks"]),
+        .library(name: "DiffusionCore", targets: ["DiffusionCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,9 +36,14 @@ let package = Package(
         ]),
         .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "SafeTensors"]),
+        .target(name: "DiffusionCore", dependencies: ["Tensors"]),
+
+        // Shared by the test targets: fixture loading and tolerance checks.
+        .target(name: "TestSupport", dependencies: ["SafeTensors", "Tensors"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore", "Tensors", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors", "TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "SafeTensors", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
     ]

@@ -4,19 +4,19 @@ import Testing
 import Tensors
 
 /// Fixtures written by `tools/fixtures/` (see its README) into `Tests/Fixtures/`.
-enum Fixtures {
-    static let folder = URL(fileURLWithPath: #filePath)
+public enum Fixtures {
+    public static let folder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     /// Opens `Tests/Fixtures/<name>.safetensors`; a missing fixture fails the test (never skips it).
-    static func load(_ name: String) throws -> SafeTensorsFile {
+    public static func load(_ name: String) throws -> SafeTensorsFile {
         try SafeTensorsFile(contentsOf: folder.appendingPathComponent("\(name).safetensors"))
     }
 }
 
 /// Expects `actual` to equal `expected` element-wise within `abs + rel·|expected|`;
 /// on failure reports the worst element, its index and both values.
-func expectClose(_ actual: Tensor, _ expected: Tensor, abs: Float = 1e-5, rel: Float = 0,
+public func expectClose(_ actual: Tensor, _ expected: Tensor, abs: Float = 1e-5, rel: Float = 0,
                  _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     guard actual.shape == expected.shape else {
         Issue.record("\(what()): shape \(actual.shape) ≠ expected \(expected.shape)", sourceLocation: sourceLocation)
@@ -43,7 +43,7 @@ func expectClose(_ actual: Tensor, _ expected: Tensor, abs: Float = 1e-5, rel: F
 }
 
 /// The multi-index of flat position `i` in a row-major tensor of `shape`.
-func unravel(_ i: Int, _ shape: [Int]) -> [Int] {
+public func unravel(_ i: Int, _ shape: [Int]) -> [Int] {
     var rest = i
     var index = [Int](repeating: 0, count: shape.count)
     for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] > 0 {
