@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Networks", targets: ["Networks"]),
         .library(name: "DiffusionCore", targets: ["DiffusionCore"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "MediaIO", targets: ["MediaIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +39,8 @@ let package = Package(
         .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
 
         .target(name: "DiffusionCore", dependencies: ["Tensors"]),
+        .target(name: "Tokenizers"),
+        .target(name: "MediaIO", dependencies: ["CSndFile", "CFFmpeg"]),
 
         // Shared by the test targets: fixture loading and tolerance checks.
         .target(name: "TestSupport", dependencies: ["SafeTensors", "Tensors"], path: "Tests/TestSupport"),
@@ -44,6 +48,8 @@ let package = Package(
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "CSndFile", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
     ]

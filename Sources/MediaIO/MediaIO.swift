@@ -1,0 +1,1 @@
+/// MediaIO: images, audio and video written through FFmpeg and libsndfile.

@@ -1,0 +1,1 @@
+/// Tokenizers: CLIP and RoBERTa byte-level BPE, BERT WordPiece.
