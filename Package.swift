@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "diffuse-bench", targets: ["diffuse-bench"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "NN", targets: ["NN"]),
         .library(name: "Networks", targets: ["Networks"]),
         .library(name: "DiffusionCore", targets: ["DiffusionCore"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
@@ -31,7 +32,8 @@ let package = Package(
 
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "SafeTensors", dependencies: ["Tensors"]),
-        .target(name: "Networks", dependencies: ["SafeTensors", "Tensors"]),
+        .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
+        .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
             "Networks", "SafeTensors", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,7 +49,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore", "Tensors", "SafeTensors", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors", "TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "Tensors", "TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "NN", "SafeTensors", "Tensors", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "CSndFile", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
