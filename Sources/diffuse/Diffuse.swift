@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `diffuse` command: text to image, audio and video with diffusion models, on a CPU.
+/// One subcommand per file (`InspectCommand.swift`, …).
+@main
+struct Diffuse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diffuse",
+        abstract: "Text to image, audio and video with diffusion models, on a CPU.",
+        version: diffuseVersion,
+        subcommands: [Inspect.self]
+    )
+}
