@@ -1,1 +1,0 @@
-/// MediaIO: images, audio and video written through FFmpeg and libsndfile.
