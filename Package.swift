@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
-            "Networks", "SafeTensors", "Tensors",
+            "ImageModality", "AudioModality", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
@@ -43,6 +43,12 @@ let package = Package(
         .target(name: "DiffusionCore", dependencies: ["Tensors"]),
         .target(name: "Tokenizers"),
         .target(name: "MediaIO", dependencies: ["CSndFile", "CFFmpeg"]),
+
+        // Modality adapters: latent geometry, decode/encode, pipeline assembly.
+        .target(name: "ImageModality", dependencies: ["DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors"],
+                path: "Modalities/Image"),
+        .target(name: "AudioModality", dependencies: ["DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors", "CFFmpeg"],
+                path: "Modalities/Audio"),
 
         // Shared by the test targets: fixture loading and tolerance checks.
         .target(name: "TestSupport", dependencies: ["SafeTensors", "Tensors"], path: "Tests/TestSupport"),
@@ -53,6 +59,8 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NN", "SafeTensors", "Tensors", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "CSndFile", "TestSupport"]),
+        .testTarget(name: "ImageModalityTests", dependencies: ["ImageModality", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
+        .testTarget(name: "AudioModalityTests", dependencies: ["AudioModality", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
     ]

@@ -1,0 +1,1 @@
+/// AudioModality: mel spectrograms, vocoders and the text-to-audio pipeline.

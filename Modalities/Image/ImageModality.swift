@@ -1,0 +1,1 @@
+/// ImageModality: image latents, VAE decode/encode and the text-to-image pipeline.
