@@ -2,8 +2,8 @@
 // transposed=True): the gradient of a convolution with respect to its input. Computed as one
 // GEMM per group, Wᵀ·x → columns, then col2im scatters the columns into the output.
 
-/// Transposed convolution matching `torch.nn.functional.conv_transpose1d`, `conv_transpose2d`
-/// and `conv_transpose3d`.
+/// Transposed convolution matching `torch.nn.functional.conv_transpose1d` and
+/// `conv_transpose2d` (3-d inputs run the same code but have no parity fixture yet).
 ///
 /// - Parameters:
 ///   - x: input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
