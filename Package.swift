@@ -3,6 +3,15 @@
 // Layout and dependency direction: see README.md ("Architecture").
 import PackageDescription
 
+// The numeric kernels' own loops (exp, SiLU, normalisation, half-float conversion) vectorise
+// 8 wide with FMA and F16C on Haswell (x86-64-v3, 2013, and later), as PyTorch's AVX2 kernels
+// do; the baseline x86-64 target would run them 4 wide. See docs/benchmarks.md.
+#if arch(x86_64)
+let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Diffuse",
     platforms: [.macOS(.v14)],
@@ -30,8 +39,8 @@ let package = Package(
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev",
                                          "libswscale-dev", "libswresample-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
-        .target(name: "SafeTensors", dependencies: ["Tensors"]),
+        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: vectorSettings),
+        .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: vectorSettings),
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
