@@ -1,0 +1,227 @@
+import ArgumentParser
+import DiffusionCore
+import Foundation
+import ImageModality
+import MediaIO
+import Networks
+
+/// `diffuse image PROMPT --model PATH -o out.png …`: text to image (or image to image with
+/// `--init-image`) with a Stable Diffusion folder in diffusers layout, written as PNG with its
+/// generation metadata. One line on standard output when done; a progress bar on standard
+/// error when it is a terminal.
+struct ImageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Make an image from a prompt with a Stable Diffusion model folder.",
+        discussion: """
+            Writes a PNG with a "parameters" text chunk (AUTOMATIC1111 style) and a "diffuse" \
+            chunk holding the whole request as JSON. With --count N > 1 the files are named \
+            with an index before the extension: out-1.png, out-2.png, … The same seed, sampler, \
+            steps and guidance give the image diffusers gives.
+            """
+    )
+
+    @Argument(help: "The prompt (empty: unconditional).")
+    var prompt: String
+
+    @Option(help: "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, …).")
+    var model: String?
+
+    @Option(name: [.short, .customLong("output")], help: "The PNG to write.")
+    var output = "image.png"
+
+    @Option(help: "The negative prompt.")
+    var negative = ""
+
+    @Option(help: "Sampling steps.")
+    var steps = 20
+
+    @Option(help: "The sampler (default: the model's scheduler): \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sampler: String?
+
+    @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
+    var karras = false
+
+    @Option(help: "Classifier-free guidance scale (≤ 1: no guidance).")
+    var guidance = 7.5
+
+    @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")
+    var seed: String?
+
+    @Option(help: "Width in pixels, a multiple of 8 (default: the model's).")
+    var width: Int?
+
+    @Option(help: "Height in pixels, a multiple of 8 (default: the model's).")
+    var height: Int?
+
+    @Option(help: "Images to make in one batch.")
+    var count = 1
+
+    @Option(name: .customLong("init-image"), help: "A PNG to start from (image to image).")
+    var initImage: String?
+
+    @Option(help: "How far from the init image to go, 0…1 (image to image).")
+    var strength = 0.8
+
+    func run() throws {
+        let started = Date()
+        let request = try checkedRequest()
+        let outputs = outputPaths()
+        let modelURL = URL(fileURLWithPath: model ?? "")
+        var result: ImageResult?
+        let bar = ProgressBar()
+        try reportingErrors(path: model ?? "") {
+            defer { bar.finish() }
+            let pipeline = try StableDiffusionPipeline(folder: modelURL)
+            result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
+        }
+        guard let result else { throw ExitCode.failure }
+        warnIfTruncated("prompt", result.droppedPrompt)
+        warnIfTruncated("negative prompt", result.droppedNegativePrompt)
+        let settings = result.settings
+        for (index, image) in result.images.enumerated() {
+            let metadata = metadata(for: request, settings: settings, model: modelURL.lastPathComponent, index: index)
+            do {
+                try PNGWriter.write(image, to: URL(fileURLWithPath: outputs[index]), metadata: metadata)
+            } catch {
+                try fail("\(error)")
+            }
+        }
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        print("wrote \(outputs.joined(separator: ", ")) (\(settings.width)x\(settings.height), seed \(request.seed), \(seconds) s)")
+    }
+
+    /// The request from the options, checked before any model is loaded; a bad option ends the
+    /// run with one line on standard error.
+    private func checkedRequest() throws -> ImageRequest {
+        do {
+            guard let model else {
+                throw UsageError("no model: pass --model PATH, a Stable Diffusion folder in diffusers layout (bundled default models are not available yet)")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("\(model): no such model folder")
+            }
+            guard steps >= 1 else { throw UsageError("--steps \(steps) is invalid: it must be at least 1") }
+            guard count >= 1 else { throw UsageError("--count \(count) is invalid: it must be at least 1") }
+            guard guidance.isFinite else { throw UsageError("--guidance \(guidance) is invalid: it must be a finite number") }
+            guard strength.isFinite, (0...1).contains(strength) else {
+                throw UsageError("--strength \(strength) is invalid: it must be between 0 and 1")
+            }
+            for (name, value) in [("--width", width), ("--height", height)] {
+                if let value, value <= 0 || value % 8 != 0 {
+                    throw UsageError("\(name) \(value) is invalid: it must be a positive multiple of 8")
+                }
+            }
+            let samplerName = try sampler.map { name in
+                do { return try SamplerName(parsing: name) } catch { throw UsageError("--sampler: \(error)") }
+            }
+            if karras, let samplerName, !samplerName.supportsKarras {
+                let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
+                throw UsageError("--karras is not available with sampler \(samplerName.rawValue): Karras sigmas are available with \(valid)")
+            }
+            let seedValue: TorchSeed
+            if let seed {
+                do { seedValue = try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
+            } else {
+                seedValue = TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max)))
+            }
+            try checkWritable()
+            var image: RGBImage?
+            if let initImage {
+                do { image = try PNGReader.read(contentsOf: URL(fileURLWithPath: initImage)).image } catch {
+                    throw UsageError("--init-image \(initImage): \(error)")
+                }
+            }
+            return ImageRequest(prompt: prompt, negativePrompt: negative, width: width, height: height, steps: steps,
+                                sampler: samplerName, karras: karras ? true : nil, guidanceScale: guidance,
+                                seed: seedValue, count: count, initImage: image, strength: strength)
+        } catch let error as UsageError {
+            try fail(error.message)
+        }
+    }
+
+    /// Ends the run with `diffuse: error: <message>` on one line of standard error, status 1.
+    private func fail(_ message: String) throws -> Never {
+        let line = "diffuse: error: \(message)".replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        throw ExitCode.failure
+    }
+
+    /// The files written: `output` for one image; `stem-1.ext`, `stem-2.ext`, … for several.
+    private func outputPaths() -> [String] {
+        guard count > 1 else { return [output] }
+        let url = URL(fileURLWithPath: output)
+        let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
+        let stem = url.pathExtension.isEmpty ? output : String(output.dropLast(ext.count + 1))
+        return (1...count).map { "\(stem)-\($0).\(ext)" }
+    }
+
+    /// Throws unless the output's folder exists and is writable (checked before the run).
+    private func checkWritable() throws {
+        let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("\(output): cannot write: the folder \(folder) does not exist")
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw UsageError("\(output): cannot write: the folder \(folder) is not writable")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), isFolder.boolValue {
+            throw UsageError("\(output): cannot write: it is a folder")
+        }
+    }
+
+    /// The PNG metadata of image `index`.
+    private func metadata(for request: ImageRequest, settings: ResolvedImageSettings, model: String,
+                          index: Int) -> GenerationMetadata {
+        var extra: [GenerationMetadata.Parameter] = []
+        if settings.karras { extra.append(.init("Schedule type", "Karras")) }
+        if request.initImage != nil { extra.append(.init("Denoising strength", "\(request.strength)")) }
+        if request.count > 1 {
+            extra.append(.init("Batch size", "\(request.count)"))
+            extra.append(.init("Batch pos", "\(index)"))
+        }
+        var json = ["model": model]
+        if let initImage { json["init_image_path"] = initImage }
+        return GenerationMetadata(
+            prompt: request.prompt, negativePrompt: request.negativePrompt, model: model,
+            sampler: Self.displayName(settings.sampler), steps: request.steps, guidance: request.guidanceScale,
+            seed: request.seed.value, width: settings.width, height: settings.height, engineVersion: diffuseVersion,
+            requestJSON: request.json(width: settings.width, height: settings.height, sampler: settings.sampler,
+                                      karras: settings.karras, extra: json),
+            additionalParameters: extra)
+    }
+
+    /// The sampler's name as AUTOMATIC1111 writes it in `parameters` (`Euler a`, `DPM++ 2M`).
+    static func displayName(_ sampler: SamplerName) -> String {
+        switch sampler {
+        case .ddim: "DDIM"
+        case .ddpm: "DDPM"
+        case .euler: "Euler"
+        case .eulerAncestral: "Euler a"
+        case .heun: "Heun"
+        case .lms: "LMS"
+        case .dpmpp2m: "DPM++ 2M"
+        case .dpmpp2mSDE: "DPM++ 2M SDE"
+        case .uniPC: "UniPC"
+        case .lcm: "LCM"
+        case .flowMatchEuler: "Euler (flow)"
+        }
+    }
+
+    /// One line on standard error when truncation dropped part of a prompt.
+    private func warnIfTruncated(_ what: String, _ dropped: String) {
+        guard !dropped.isEmpty else { return }
+        let line = "diffuse: warning: the \(what) is longer than the text encoder's 77 tokens; dropped: \"\(dropped)\""
+            .replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A bad command-line option: reported as one line, exit status 1.
+private struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
