@@ -162,8 +162,8 @@ public final class AtomicFile {
     /// progress and then let the signal kill the process as it would have. Call once, early
     /// (e.g. at the CLI's start). A program with its own handlers calls
     /// `removeTemporaryFiles()` from them instead.
-    public static func installSignalCleanup() throws {
-        try TemporaryFiles.installSignalHandlers([SIGINT, SIGTERM, SIGHUP])
+    public static func installSignalCleanup(signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) throws {
+        try TemporaryFiles.installSignalHandlers(signals)
     }
 
     /// Removes every temporary file in progress; async-signal-safe (atomic loads and
