@@ -61,6 +61,30 @@ public struct Attention: Sendable {
         self.rescaleOutputFactor = rescaleOutputFactor
     }
 
+    /// An attention over given layers, for checkpoints that store them under other names (e.g.
+    /// the `query`/`key`/`value`/`proj_attn` of diffusers' deprecated attention blocks):
+    /// `heads` must divide `toQ.outFeatures`, which `toK`, `toV` and `toOut.inFeatures` match.
+    public init(toQ: Linear, toK: Linear, toV: Linear, toOut: Linear, heads: Int, groupNorm: GroupNorm? = nil,
+                residualConnection: Bool = false, rescaleOutputFactor: Float = 1) throws {
+        let inner = toQ.outFeatures
+        guard heads > 0, inner % heads == 0 else {
+            throw LayerError("Attention", "heads \(heads) must divide the projection width \(inner)")
+        }
+        guard toK.outFeatures == inner, toV.outFeatures == inner, toOut.inFeatures == inner,
+              toK.inFeatures == toV.inFeatures else {
+            throw LayerError("Attention", "to_q, to_k, to_v and to_out widths do not match")
+        }
+        self.heads = heads
+        dimHead = inner / heads
+        self.toQ = toQ
+        self.toK = toK
+        self.toV = toV
+        self.toOut = toOut
+        self.groupNorm = groupNorm
+        self.residualConnection = residualConnection
+        self.rescaleOutputFactor = rescaleOutputFactor
+    }
+
     /// Attention of `hiddenStates` over `encoderHiddenStates` (or over itself when nil).
     ///
     /// - Parameters:

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import SafeTensors
 import Tensors
 
@@ -20,8 +21,8 @@ public struct AutoencoderKL: Sendable {
     public let config: AutoencoderKLConfig
     let encoder: VAEEncoder
     let decoder: VAEDecoder
-    let quantConv: ConvLayer?
-    let postQuantConv: ConvLayer?
+    let quantConv: Conv2d?
+    let postQuantConv: Conv2d?
 
     /// Builds the model from `scope`, the scope of the VAE checkpoint (`encoder.*`, `decoder.*`,
     /// `quant_conv.*`, `post_quant_conv.*` under it). Throws naming the full key for a missing or
@@ -32,9 +33,9 @@ public struct AutoencoderKL: Sendable {
         encoder = try VAEEncoder(scope["encoder"], config: config)
         decoder = try VAEDecoder(scope["decoder"], config: config)
         let moments = 2 * config.latentChannels, latent = config.latentChannels
-        quantConv = config.useQuantConv ? try ConvLayer(scope["quant_conv"], in: moments, out: moments, kernel: 1, padding: 0) : nil
+        quantConv = config.useQuantConv ? try Conv2d(scope["quant_conv"], in: moments, out: moments, kernel: 1) : nil
         postQuantConv = config.usePostQuantConv
-            ? try ConvLayer(scope["post_quant_conv"], in: latent, out: latent, kernel: 1, padding: 0) : nil
+            ? try Conv2d(scope["post_quant_conv"], in: latent, out: latent, kernel: 1) : nil
     }
 
     /// Loads a `vae/` folder: `config.json` and the safetensors weights (`variant` selects e.g.

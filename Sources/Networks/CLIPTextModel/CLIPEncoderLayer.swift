@@ -1,3 +1,4 @@
+import NN
 import SafeTensors
 import Tensors
 
@@ -33,15 +34,15 @@ enum CLIPActivation: Sendable {
 /// transformers `CLIPAttention` (modeling_clip.py): multi-head self-attention with
 /// `q_proj`, `k_proj`, `v_proj`, `out_proj`, scale `head_dim^-0.5`.
 struct CLIPAttention: Sendable {
-    let qProj, kProj, vProj, outProj: DenseLayer
+    let qProj, kProj, vProj, outProj: Linear
     let heads: Int
 
     init(_ scope: WeightScope, config: CLIPTextConfig) throws {
         let d = config.hiddenSize
-        qProj = try DenseLayer(scope["q_proj"], in: d, out: d)
-        kProj = try DenseLayer(scope["k_proj"], in: d, out: d)
-        vProj = try DenseLayer(scope["v_proj"], in: d, out: d)
-        outProj = try DenseLayer(scope["out_proj"], in: d, out: d)
+        qProj = try Linear(scope["q_proj"], in: d, out: d)
+        kProj = try Linear(scope["k_proj"], in: d, out: d)
+        vProj = try Linear(scope["v_proj"], in: d, out: d)
+        outProj = try Linear(scope["out_proj"], in: d, out: d)
         heads = config.numAttentionHeads
     }
 
@@ -56,18 +57,18 @@ struct CLIPAttention: Sendable {
 
 /// transformers `CLIPEncoderLayer` (modeling_clip.py) with its `CLIPMLP` (`fc1`, activation, `fc2`).
 struct CLIPEncoderLayer: Sendable {
-    let layerNorm1, layerNorm2: LayerNormLayer
+    let layerNorm1, layerNorm2: LayerNorm
     let selfAttention: CLIPAttention
-    let fc1, fc2: DenseLayer
+    let fc1, fc2: Linear
     let activation: CLIPActivation
 
     init(_ scope: WeightScope, config: CLIPTextConfig) throws {
         let d = config.hiddenSize, eps = Float(config.layerNormEps)
-        layerNorm1 = try LayerNormLayer(scope["layer_norm1"], dim: d, eps: eps)
+        layerNorm1 = try LayerNorm(scope["layer_norm1"], dim: d, eps: eps)
         selfAttention = try CLIPAttention(scope["self_attn"], config: config)
-        layerNorm2 = try LayerNormLayer(scope["layer_norm2"], dim: d, eps: eps)
-        fc1 = try DenseLayer(scope["mlp"]["fc1"], in: d, out: config.intermediateSize)
-        fc2 = try DenseLayer(scope["mlp"]["fc2"], in: config.intermediateSize, out: d)
+        layerNorm2 = try LayerNorm(scope["layer_norm2"], dim: d, eps: eps)
+        fc1 = try Linear(scope["mlp"]["fc1"], in: d, out: config.intermediateSize)
+        fc2 = try Linear(scope["mlp"]["fc2"], in: config.intermediateSize, out: d)
         activation = try CLIPActivation(config.hiddenAct)
     }
 

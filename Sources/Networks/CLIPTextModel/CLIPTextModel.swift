@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import SafeTensors
 import Tensors
 
@@ -35,8 +36,8 @@ public struct CLIPTextModel: Sendable {
     let tokenEmbedding: Tensor       // [vocab, D]
     let positionEmbedding: Tensor    // [maxPositions, D]
     let layers: [CLIPEncoderLayer]
-    let finalLayerNorm: LayerNormLayer
-    let textProjection: DenseLayer?  // [projection_dim, D], no bias
+    let finalLayerNorm: LayerNorm
+    let textProjection: Linear?  // [projection_dim, D], no bias
 
     /// Keys a checkpoint may hold that the model does not use (the `position_ids` buffer that
     /// older transformers versions saved).
@@ -56,9 +57,9 @@ public struct CLIPTextModel: Sendable {
             .tensor("weight", shape: [config.maxPositionEmbeddings, d])
         let encoder = body["encoder"]["layers"]
         layers = try (0..<config.numHiddenLayers).map { try CLIPEncoderLayer(encoder[$0], config: config) }
-        finalLayerNorm = try LayerNormLayer(body["final_layer_norm"], dim: d, eps: Float(config.layerNormEps))
+        finalLayerNorm = try LayerNorm(body["final_layer_norm"], dim: d, eps: Float(config.layerNormEps))
         textProjection = config.hasProjection
-            ? try DenseLayer(scope["text_projection"], in: d, out: config.projectionDim, bias: false) : nil
+            ? try Linear(scope["text_projection"], in: d, out: config.projectionDim, bias: false) : nil
     }
 
     /// Loads a `text_encoder/` folder: `config.json` and the safetensors weights (`variant`

@@ -1,3 +1,4 @@
+import NN
 import SafeTensors
 import Tensors
 
@@ -10,24 +11,24 @@ import Tensors
 /// post-norm `attention.output.LayerNorm`, then the feed-forward `intermediate.dense` →
 /// activation → `output.dense` and `output.LayerNorm`, each around a residual.
 struct ClapTextLayer: Sendable {
-    let query, key, value, attentionOutput: DenseLayer
-    let attentionNorm: LayerNormLayer
-    let intermediate, output: DenseLayer
-    let outputNorm: LayerNormLayer
+    let query, key, value, attentionOutput: Linear
+    let attentionNorm: LayerNorm
+    let intermediate, output: Linear
+    let outputNorm: LayerNorm
     let activation: CLIPActivation
     let heads: Int
 
     init(_ scope: WeightScope, config: ClapTextConfig) throws {
         let d = config.hiddenSize, eps = Float(config.layerNormEps)
         let attention = scope["attention"]
-        query = try DenseLayer(attention["self"]["query"], in: d, out: d)
-        key = try DenseLayer(attention["self"]["key"], in: d, out: d)
-        value = try DenseLayer(attention["self"]["value"], in: d, out: d)
-        attentionOutput = try DenseLayer(attention["output"]["dense"], in: d, out: d)
-        attentionNorm = try LayerNormLayer(attention["output"]["LayerNorm"], dim: d, eps: eps)
-        intermediate = try DenseLayer(scope["intermediate"]["dense"], in: d, out: config.intermediateSize)
-        output = try DenseLayer(scope["output"]["dense"], in: config.intermediateSize, out: d)
-        outputNorm = try LayerNormLayer(scope["output"]["LayerNorm"], dim: d, eps: eps)
+        query = try Linear(attention["self"]["query"], in: d, out: d)
+        key = try Linear(attention["self"]["key"], in: d, out: d)
+        value = try Linear(attention["self"]["value"], in: d, out: d)
+        attentionOutput = try Linear(attention["output"]["dense"], in: d, out: d)
+        attentionNorm = try LayerNorm(attention["output"]["LayerNorm"], dim: d, eps: eps)
+        intermediate = try Linear(scope["intermediate"]["dense"], in: d, out: config.intermediateSize)
+        output = try Linear(scope["output"]["dense"], in: config.intermediateSize, out: d)
+        outputNorm = try LayerNorm(scope["output"]["LayerNorm"], dim: d, eps: eps)
         activation = try CLIPActivation(config.hiddenAct)    // validated by ClapTextConfig
         heads = config.numAttentionHeads
     }
@@ -44,12 +45,12 @@ struct ClapTextLayer: Sendable {
 /// transformers `ClapProjectionLayer` (modeling_clap.py): `linear2(act(linear1(x)))`,
 /// hidden_size → projection_dim → projection_dim.
 struct ClapProjectionLayer: Sendable {
-    let linear1, linear2: DenseLayer
+    let linear1, linear2: Linear
     let activation: CLIPActivation
 
     init(_ scope: WeightScope, config: ClapTextConfig) throws {
-        linear1 = try DenseLayer(scope["linear1"], in: config.hiddenSize, out: config.projectionDim)
-        linear2 = try DenseLayer(scope["linear2"], in: config.projectionDim, out: config.projectionDim)
+        linear1 = try Linear(scope["linear1"], in: config.hiddenSize, out: config.projectionDim)
+        linear2 = try Linear(scope["linear2"], in: config.projectionDim, out: config.projectionDim)
         activation = try CLIPActivation(config.projectionHiddenAct)    // validated by ClapTextConfig
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import SafeTensors
 import Tensors
 
@@ -34,9 +35,9 @@ public struct ClapTextModelWithProjection: Sendable {
     let wordEmbeddings: Tensor       // [vocab, D]
     let positionEmbeddings: Tensor   // [maxPositions, D]
     let tokenTypeEmbedding: Tensor   // [D]: row 0 of token_type_embeddings
-    let embeddingNorm: LayerNormLayer
+    let embeddingNorm: LayerNorm
     let layers: [ClapTextLayer]
-    let pooler: DenseLayer
+    let pooler: Linear
     let textProjection: ClapProjectionLayer
 
     /// The int64 buffers `save_pretrained` writes beside the weights (`position_ids`, an arange,
@@ -54,10 +55,10 @@ public struct ClapTextModelWithProjection: Sendable {
         positionEmbeddings = try embeddings["position_embeddings"].tensor("weight", shape: [config.maxPositionEmbeddings, d])
         let types = try embeddings["token_type_embeddings"].tensor("weight", shape: [config.typeVocabSize, d])
         tokenTypeEmbedding = Tensor(shape: [d], scalars: Array(types.scalars[0..<d]))
-        embeddingNorm = try LayerNormLayer(embeddings["LayerNorm"], dim: d, eps: Float(config.layerNormEps))
+        embeddingNorm = try LayerNorm(embeddings["LayerNorm"], dim: d, eps: Float(config.layerNormEps))
         let encoder = body["encoder"]["layer"]
         layers = try (0..<config.numHiddenLayers).map { try ClapTextLayer(encoder[$0], config: config) }
-        pooler = try DenseLayer(body["pooler"]["dense"], in: d, out: d)
+        pooler = try Linear(body["pooler"]["dense"], in: d, out: d)
         textProjection = try ClapProjectionLayer(scope["text_projection"], config: config)
     }
 
