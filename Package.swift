@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
-            "ImageModality", "AudioModality", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
+            "ImageModality", "AudioModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
@@ -54,9 +54,12 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CSndFile", "CFFmpeg"]),
 
         // Modality adapters: latent geometry, decode/encode, pipeline assembly.
-        .target(name: "ImageModality", dependencies: ["DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors"],
+        // Shared by the modality adapters: scheduler configs, prompt encoders, the VAE codec.
+        .target(name: "PipelineComponents", dependencies: ["DiffusionCore", "Networks", "Tokenizers", "Tensors"],
+                path: "Modalities/Shared"),
+        .target(name: "ImageModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors"],
                 path: "Modalities/Image"),
-        .target(name: "AudioModality", dependencies: ["DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors", "CFFmpeg"],
+        .target(name: "AudioModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors", "CFFmpeg"],
                 path: "Modalities/Audio"),
 
         // Shared by the test targets: fixture loading and tolerance checks.
@@ -68,8 +71,8 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NN", "SafeTensors", "Tensors", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "CSndFile", "TestSupport"]),
-        .testTarget(name: "ImageModalityTests", dependencies: ["ImageModality", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
-        .testTarget(name: "AudioModalityTests", dependencies: ["AudioModality", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
+        .testTarget(name: "ImageModalityTests", dependencies: ["ImageModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
+        .testTarget(name: "AudioModalityTests", dependencies: ["AudioModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
     ]

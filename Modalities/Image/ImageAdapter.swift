@@ -1,6 +1,7 @@
 import DiffusionCore
 import Foundation
 import MediaIO
+import PipelineComponents
 import Tensors
 
 /// The image modality's adapter (the `ModalityAdapter` shape of ARCHITECTURE.md): what an image

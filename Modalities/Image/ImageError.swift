@@ -1,17 +1,12 @@
 import Foundation
 
-/// Bad input to the image pipeline: each reads as one line saying what was wrong and why
+/// Bad input to the image pipeline (shared cases: `PipelineError`): each reads as one line saying what was wrong and why
 /// (diffusers raises `ValueError` for the same cases).
 public enum ImageError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// A request field with a value outside its domain: (name, value, rule).
     case invalidValue(String, String, String)
     /// A width or height that is not a positive multiple of `multiple` (the VAE's factor `vaeFactor`).
     case invalidSize(dimension: String, value: Int, multiple: Int, vaeFactor: Int)
-    /// The model folder lacks a component the pipeline needs, or holds one of the wrong class
-    /// (the message leaves the folder out: callers name it, as the CLI does).
-    case missingComponent(folder: String, name: String, expected: String)
-    /// A scheduler setting Diffuse does not implement.
-    case unsupportedScheduler(String)
     /// The decoded image holds NaN or infinity (never written as a silent black image).
     case nonFiniteImage(index: Int, detail: String)
 
@@ -23,10 +18,6 @@ public enum ImageError: Error, Equatable, CustomStringConvertible, LocalizedErro
         case let .invalidSize(dimension, value, multiple, vaeFactor):
             "\(dimension) \(value) is invalid: it must be a positive multiple of \(multiple)"
                 + (multiple == 8 ? "" : " (of 8 and of the VAE's downsampling factor \(vaeFactor))")
-        case let .missingComponent(_, name, expected):
-            "component \"\(name)\" (\(expected)) is missing from model_index.json or of another class"
-        case let .unsupportedScheduler(reason):
-            "scheduler: \(reason)"
         case let .nonFiniteImage(index, detail):
             "image \(index + 1): \(detail)"
         }

@@ -1,1 +1,1 @@
-/// ImageModality: image latents, VAE decode/encode and the text-to-image pipeline.
+/// ImageModality (shared pieces in PipelineComponents, Modalities/Shared): image latents, VAE decode/encode and the text-to-image pipeline.

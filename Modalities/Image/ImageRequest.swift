@@ -1,6 +1,7 @@
 import DiffusionCore
 import Foundation
 import MediaIO
+import PipelineComponents
 
 /// One text-to-image (or image-to-image) request: every knob of diffusers'
 /// `StableDiffusionPipeline.__call__` / `StableDiffusionImg2ImgPipeline.__call__` that Diffuse

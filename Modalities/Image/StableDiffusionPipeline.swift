@@ -2,6 +2,7 @@ import DiffusionCore
 import Foundation
 import MediaIO
 import Networks
+import PipelineComponents
 import Tensors
 import Tokenizers
 
@@ -69,23 +70,14 @@ public struct StableDiffusionPipeline: Sendable {
     /// error naming its key); `loadUNet` builds the network from the `unet` component.
     public init(folder url: URL, loadUNet: (ModelComponent) throws -> any NoisePredicting) throws {
         let folder = try ModelFolder(url)
-        func component(_ name: String, _ expected: String) throws -> ModelComponent {
-            guard let found = folder.component(name), found.isPresent else {
-                throw ImageError.missingComponent(folder: url.path, name: name, expected: expected)
-            }
-            return found
-        }
-        let unetComponent = try component("unet", "UNet2DConditionModel")
+        let unetComponent = try folder.requiredComponent("unet", expected: "UNet2DConditionModel")
         guard case let .unet2DCondition(unetConfig) = unetComponent.config else {
-            throw ImageError.missingComponent(folder: url.path, name: "unet", expected: "UNet2DConditionModel")
+            throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: "UNet2DConditionModel")
         }
-        let vaeComponent = try component("vae", "AutoencoderKL")
-        let textComponent = try component("text_encoder", "CLIPTextModel")
-        let tokenizerComponent = try component("tokenizer", "CLIPTokenizer")
-        let schedulerComponent = try component("scheduler", "a diffusers scheduler")
-        guard case let .scheduler(schedulerConfig) = schedulerComponent.config else {
-            throw ImageError.missingComponent(folder: url.path, name: "scheduler", expected: "a diffusers scheduler")
-        }
+        let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
+        let textComponent = try folder.requiredComponent("text_encoder", expected: "CLIPTextModel")
+        let tokenizerComponent = try folder.requiredComponent("tokenizer", expected: "CLIPTokenizer")
+        let schedulerConfig = try folder.schedulerConfig()
         let vae = try AutoencoderKL(folder: vaeComponent.url)
         let sampleSize: [Int]
         switch unetConfig.sampleSize {
@@ -120,13 +112,13 @@ public struct StableDiffusionPipeline: Sendable {
         let cond = try textEncoder.encode(request.prompt)
         // As diffusers, the negative prompt is encoded only when guidance runs (scale > 1).
         let uncond = request.guidanceScale > 1 ? try textEncoder.encode(request.negativePrompt) : cond
-        let conditioning = Conditioning(["encoder_hidden_states": repeated(cond.hiddenStates, request.count)])     // [B, L, D]
-        let unconditional = Conditioning(["encoder_hidden_states": repeated(uncond.hiddenStates, request.count)]) // [B, L, D]
+        let conditioning = Conditioning(["encoder_hidden_states": repeatedAlongBatch(cond.hiddenStates, request.count)])     // [B, L, D]
+        let unconditional = Conditioning(["encoder_hidden_states": repeatedAlongBatch(uncond.hiddenStates, request.count)]) // [B, L, D]
 
         let unet = self.unet
         let model = ModelDenoiser(prediction: scheduler.prediction, training: scheduler.training) { x, t, c in
             guard let states = c["encoder_hidden_states"] else {
-                throw ImageError.invalidValue("conditioning", "{}", "encoder_hidden_states is missing")
+                throw PipelineError.invalidValue("conditioning", "{}", "encoder_hidden_states is missing")
             }
             return try unet.predict(x, timestep: t, encoderHiddenStates: states)
         }
@@ -155,9 +147,4 @@ public struct StableDiffusionPipeline: Sendable {
                                                            karras: karras, stepsRun: stepsRun),
                            droppedPrompt: cond.droppedText, droppedNegativePrompt: uncond.droppedText)
     }
-}
-
-/// `x` [1, …] repeated `count` times along the batch axis (`prompt_embeds.repeat(1, n, 1).view(...)`).
-func repeated(_ x: Tensor, _ count: Int) -> Tensor {
-    count == 1 ? x : concat(Array(repeating: x, count: count), axis: 0)
 }

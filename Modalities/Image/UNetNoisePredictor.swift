@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import PipelineComponents
 import Tensors
 
 extension UNet2DConditionModel: NoisePredicting {

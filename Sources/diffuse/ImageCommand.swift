@@ -2,6 +2,7 @@ import ArgumentParser
 import DiffusionCore
 import Foundation
 import ImageModality
+import PipelineComponents
 import MediaIO
 import Networks
 

@@ -1,6 +1,7 @@
 import DiffusionCore
 import Foundation
 import ImageModality
+import PipelineComponents
 import MediaIO
 import Networks
 import Testing

@@ -110,3 +110,9 @@ extension AutoencoderKL: LatentImageCodec {
         return 4 * 4 * Double(widths.max() ?? 1) * Double(width) * Double(height)
     }
 }
+
+/// `x` [1, …] repeated `count` times along the batch axis (diffusers'
+/// `prompt_embeds.repeat(1, n, 1).view(n, L, D)`).
+public func repeatedAlongBatch(_ x: Tensor, _ count: Int) -> Tensor {
+    count == 1 ? x : concat(Array(repeating: x, count: count), axis: 0)
+}

@@ -20,12 +20,12 @@ public struct SchedulerMapping: Sendable {
     /// What the network predicts (`prediction_type`).
     public let prediction: PredictionType
 
-    /// Reads `config`; throws `ImageError.unsupportedScheduler` for settings not implemented.
+    /// Reads `config`; throws `PipelineError.unsupportedScheduler` for settings not implemented.
     public init(_ config: SchedulerConfig) throws {
         try config.validate()
         self.config = config
         guard config.trainedBetas == nil else {
-            throw ImageError.unsupportedScheduler("trained_betas is not supported; use beta_schedule")
+            throw PipelineError.unsupportedScheduler("trained_betas is not supported; use beta_schedule")
         }
         let betas: BetaSchedule
         switch config.betaSchedule {
@@ -36,7 +36,7 @@ public struct SchedulerMapping: Sendable {
         training = try TrainingNoiseSchedule(betas, trainingSteps: config.numTrainTimesteps,
                                              rescaleZeroTerminalSNR: config.rescaleBetasZeroSnr)
         guard let prediction = PredictionType(rawValue: config.predictionType), prediction != .flow else {
-            throw ImageError.unsupportedScheduler("prediction_type \"\(config.predictionType)\" is not supported")
+            throw PipelineError.unsupportedScheduler("prediction_type \"\(config.predictionType)\" is not supported")
         }
         self.prediction = prediction
     }
@@ -54,15 +54,15 @@ public struct SchedulerMapping: Sendable {
     /// sampler that supports them.
     public func defaultKarras(for sampler: SamplerName) -> Bool { config.useKarrasSigmas && sampler.supportsKarras }
 
-    /// The schedule for `sampler`, with Karras σ when `karras`. Throws `ImageError` for
+    /// The schedule for `sampler`, with Karras σ when `karras`. Throws `PipelineError` for
     /// Karras with a sampler diffusers offers it for not, or a flow-matching sampler.
     public func schedule(for sampler: SamplerName, karras: Bool) throws -> DiscreteSchedule {
         if sampler == .flowMatchEuler {
-            throw ImageError.invalidValue("sampler", sampler.rawValue, "it needs a flow-matching model; this one predicts \(config.predictionType)")
+            throw PipelineError.invalidValue("sampler", sampler.rawValue, "it needs a flow-matching model; this one predicts \(config.predictionType)")
         }
         if karras && !sampler.supportsKarras {
             let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
-            throw ImageError.invalidValue("karras", "with sampler \(sampler.rawValue)", "Karras sigmas are available with \(valid)")
+            throw PipelineError.invalidValue("karras", "with sampler \(sampler.rawValue)", "Karras sigmas are available with \(valid)")
         }
         let spacing = TimestepSpacing(rawValue: config.timestepSpacing) ?? .leading
         let finalSigmaIsZero: Bool
