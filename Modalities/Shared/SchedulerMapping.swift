@@ -9,8 +9,8 @@ import Networks
 /// `from_config` does (a Stable Diffusion 1.x folder's "leading" spacing with offset 1 carries
 /// over to Euler a or DPM++ 2M).
 ///
-/// Limitations: `PNDMScheduler` (the SD 1.x default) is not implemented; its folders default to
-/// DDIM on the same timesteps. Other unknown classes default to Euler. `trained_betas`,
+/// Limitations: `PNDMScheduler` runs as PLMS (`skip_prk_steps=True`, as Stable Diffusion ships
+/// it; the Runge–Kutta warm-up is not implemented). Unknown classes default to Euler. `trained_betas`,
 /// `clip_sample`, `thresholding` and DPM-Solver's `algorithm_type` are not read.
 public struct SchedulerMapping: Sendable {
     /// The decoded `scheduler_config.json`.
@@ -44,7 +44,6 @@ public struct SchedulerMapping: Sendable {
     /// The sampler the config's `_class_name` names (diffusers class → `SamplerName`).
     public var defaultSampler: SamplerName {
         switch config.className {
-        case "PNDMScheduler": return .ddim
         case let name?: return (try? SamplerName(parsing: name)) ?? .euler
         case nil: return .euler
         }
@@ -67,7 +66,7 @@ public struct SchedulerMapping: Sendable {
         let spacing = TimestepSpacing(rawValue: config.timestepSpacing) ?? .leading
         let finalSigmaIsZero: Bool
         switch sampler {
-        case .ddim: finalSigmaIsZero = config.setAlphaToOne
+        case .ddim, .pndm: finalSigmaIsZero = config.setAlphaToOne
         default: finalSigmaIsZero = true
         }
         return DiscreteSchedule(training: training, formula: sampler.timestepFormula, spacing: spacing,

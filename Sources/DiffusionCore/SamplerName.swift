@@ -3,6 +3,7 @@
 public enum SamplerName: String, Sendable, CaseIterable {
     case ddim
     case ddpm
+    case pndm
     case euler
     case eulerAncestral = "euler_ancestral"
     case heun
@@ -18,6 +19,7 @@ public enum SamplerName: String, Sendable, CaseIterable {
         switch self {
         case .ddim: ["DDIMScheduler"]
         case .ddpm: ["DDPMScheduler"]
+        case .pndm: ["plms", "PNDMScheduler"]
         case .euler: ["k_euler", "sample_euler", "EulerDiscreteScheduler"]
         case .eulerAncestral: ["euler_a", "k_euler_a", "k_euler_ancestral", "sample_euler_ancestral", "EulerAncestralDiscreteScheduler"]
         case .heun: ["k_heun", "sample_heun", "HeunDiscreteScheduler"]
@@ -27,6 +29,24 @@ public enum SamplerName: String, Sendable, CaseIterable {
         case .uniPC: ["unipc", "uni_pc", "UniPCMultistepScheduler"]
         case .lcm: ["sample_lcm", "LCMScheduler"]
         case .flowMatchEuler: ["FlowMatchEulerDiscreteScheduler"]
+        }
+    }
+
+    /// The name AUTOMATIC1111 writes in a PNG's `parameters` (`Euler a`, `DPM++ 2M`, `PLMS`).
+    public var displayName: String {
+        switch self {
+        case .ddim: "DDIM"
+        case .ddpm: "DDPM"
+        case .pndm: "PLMS"
+        case .euler: "Euler"
+        case .eulerAncestral: "Euler a"
+        case .heun: "Heun"
+        case .lms: "LMS"
+        case .dpmpp2m: "DPM++ 2M"
+        case .dpmpp2mSDE: "DPM++ 2M SDE"
+        case .uniPC: "UniPC"
+        case .lcm: "LCM"
+        case .flowMatchEuler: "Euler (flow)"
         }
     }
 
@@ -45,6 +65,7 @@ public enum SamplerName: String, Sendable, CaseIterable {
         switch self {
         case .ddim: DDIM(eta: eta)
         case .ddpm: DDPM()
+        case .pndm: PNDM()
         case .euler: Euler()
         case .eulerAncestral: EulerAncestral()
         case .heun: Heun()
@@ -60,7 +81,7 @@ public enum SamplerName: String, Sendable, CaseIterable {
     /// The diffusers timestep formula of the scheduler this sampler reproduces.
     public var timestepFormula: TimestepFormula {
         switch self {
-        case .ddim, .ddpm: .ddim
+        case .ddim, .ddpm, .pndm: .ddim
         case .euler, .eulerAncestral, .heun, .lms, .flowMatchEuler: .eulerDiscrete
         case .dpmpp2m, .dpmpp2mSDE, .uniPC: .dpmSolver
         case .lcm: .lcm()
@@ -70,7 +91,7 @@ public enum SamplerName: String, Sendable, CaseIterable {
     /// diffusers' default `timestep_spacing` for that scheduler class.
     public var defaultSpacing: TimestepSpacing {
         switch self {
-        case .ddim, .ddpm, .lcm: .leading
+        case .ddim, .ddpm, .pndm, .lcm: .leading
         default: .linspace
         }
     }

@@ -188,28 +188,11 @@ struct ImageCommand: ParsableCommand {
         if let initImage { json["init_image_path"] = initImage }
         return GenerationMetadata(
             prompt: request.prompt, negativePrompt: request.negativePrompt, model: model,
-            sampler: Self.displayName(settings.sampler), steps: request.steps, guidance: request.guidanceScale,
+            sampler: settings.sampler.displayName, steps: request.steps, guidance: request.guidanceScale,
             seed: request.seed.value, width: settings.width, height: settings.height, engineVersion: diffuseVersion,
             requestJSON: request.json(width: settings.width, height: settings.height, sampler: settings.sampler,
                                       karras: settings.karras, extra: json),
             additionalParameters: extra)
-    }
-
-    /// The sampler's name as AUTOMATIC1111 writes it in `parameters` (`Euler a`, `DPM++ 2M`).
-    static func displayName(_ sampler: SamplerName) -> String {
-        switch sampler {
-        case .ddim: "DDIM"
-        case .ddpm: "DDPM"
-        case .euler: "Euler"
-        case .eulerAncestral: "Euler a"
-        case .heun: "Heun"
-        case .lms: "LMS"
-        case .dpmpp2m: "DPM++ 2M"
-        case .dpmpp2mSDE: "DPM++ 2M SDE"
-        case .uniPC: "UniPC"
-        case .lcm: "LCM"
-        case .flowMatchEuler: "Euler (flow)"
-        }
     }
 
     /// One line on standard error when truncation dropped part of a prompt.

@@ -3,7 +3,7 @@ import Testing
 import Tensors
 
 /// Full sampling loops against diffusers 0.42.1 scheduler loops (fixture "samplers",
-/// tools/fixtures/fx_samplers.py): a [1, 4, 4, 4] latent, 10 steps (LCM 4), the dummy network of
+/// tools/fixtures/fx_samplers.py): a [1, 4, 4, 4] latent, 10 steps (LCM 4, PNDM also 1 and 2), the dummy network of
 /// `dummyNetwork`, and every noise tensor diffusers drew replayed in order.
 /// Tolerance on the final latent: |actual − expected| ≤ 1e-5 + 1e-5·|expected|.
 @Suite struct SamplerParityTests {
@@ -19,6 +19,7 @@ import Tensors
         var karras = false
         var finalSigmaIsZero = true
         var eta = 0.0
+        var steps = 10
         var description: String { name }
     }
 
@@ -42,14 +43,18 @@ import Tensors
             Case(name: "dpmpp_2m_sde_karras_\(tag)", sampler: .dpmpp2mSDE, spacing: .linspace, karras: true),
             Case(name: "unipc_linspace_\(tag)", sampler: .uniPC, spacing: .linspace),
             Case(name: "unipc_karras_\(tag)", sampler: .uniPC, spacing: .linspace, karras: true),
-            Case(name: "lcm_leading_\(tag)", sampler: .lcm, spacing: .leading),
+            Case(name: "lcm_leading_\(tag)", sampler: .lcm, spacing: .leading, steps: 4),
+            Case(name: "pndm_leading_\(tag)", sampler: .pndm, spacing: .leading, stepsOffset: 1, finalSigmaIsZero: false),
+            Case(name: "pndm_2steps_leading_\(tag)", sampler: .pndm, spacing: .leading, stepsOffset: 1, finalSigmaIsZero: false, steps: 2),
+            Case(name: "pndm_1step_leading_\(tag)", sampler: .pndm, spacing: .leading, stepsOffset: 1, finalSigmaIsZero: false, steps: 1),
+            Case(name: "pndm_trailing_\(tag)", sampler: .pndm, spacing: .trailing),
         ]
     }
 
     func schedule(_ c: Case) throws -> SigmaSchedule {
         try DiscreteSchedule(training: Self.training, formula: c.sampler.timestepFormula, spacing: c.spacing,
                              stepsOffset: c.stepsOffset, ramp: c.karras ? .karras() : .none,
-                             finalSigmaIsZero: c.finalSigmaIsZero).schedule(steps: c.sampler == .lcm ? 4 : 10)
+                             finalSigmaIsZero: c.finalSigmaIsZero).schedule(steps: c.steps)
     }
 
     func run(_ c: Case, prediction: PredictionType) throws {
@@ -81,11 +86,13 @@ import Tensors
             let levels = try schedule(c)
             let timesteps = try file.tensor("\(c.name).timesteps").scalars.map(Double.init)
             if c.sampler != .heun {
+                // PNDM's table repeats its second timestep (the trial transfer of the first step).
+                let reference = c.sampler == .pndm && timesteps.count > 2 ? [timesteps[0]] + timesteps.dropFirst(2) : timesteps
                 expectClose(Tensor(shape: [levels.timesteps.count], scalars: levels.timesteps.map { Float($0) }),
-                            Tensor(shape: [timesteps.count], scalars: timesteps.map { Float($0) }), abs: 0, rel: 1e-6, "\(c.name) timesteps")
+                            Tensor(shape: [reference.count], scalars: reference.map { Float($0) }), abs: 0, rel: 1e-6, "\(c.name) timesteps")
             }
             // DDIM, DDPM and LCM keep ᾱ tables, not σ.
-            if [.ddim, .ddpm, .lcm].contains(c.sampler) { continue }
+            if [.ddim, .ddpm, .lcm, .pndm].contains(c.sampler) { continue }
             let sigmas = Tensor(shape: [levels.sigmas.count], scalars: levels.sigmas.map { Float($0) })
             let expected = try file.tensor("\(c.name).sigmas")
             // Heun's diffusers table repeats every inner σ for its second stage.

@@ -106,7 +106,7 @@ func schedulerConfig(_ json: String) throws -> SchedulerConfig {
     @Test func classNamesPickTheSampler() throws {
         let cases: [(String, SamplerName)] = [
             ("EulerAncestralDiscreteScheduler", .eulerAncestral), ("EulerDiscreteScheduler", .euler),
-            ("DPMSolverMultistepScheduler", .dpmpp2m), ("PNDMScheduler", .ddim), ("LMSDiscreteScheduler", .lms),
+            ("DPMSolverMultistepScheduler", .dpmpp2m), ("PNDMScheduler", .pndm), ("LMSDiscreteScheduler", .lms),
             ("UniPCMultistepScheduler", .uniPC), ("KDPM2DiscreteScheduler", .euler),
         ]
         for (name, sampler) in cases {

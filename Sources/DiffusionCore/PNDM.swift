@@ -1,0 +1,58 @@
+import Tensors
+
+/// Pseudo linear multistep (PLMS) sampling of Liu et al. 2022, "Pseudo Numerical Methods for
+/// Diffusion Models on Manifolds", as Stable Diffusion 1.x ships it (`skip_prk_steps=True`):
+/// a DDIM transfer driven by an Adams–Bashforth combination of the ε estimates.
+///
+/// In VE form a DDIM transfer with noise estimate ε is x_prev = x + (σ_prev − σ)·ε, so
+/// - the first step is Heun's: ε₀ at (x, σ₀), a trial transfer to σ₁, ε₁ there, then the
+///   transfer from x with (ε₀ + ε₁)/2 — diffusers' repeated second timestep;
+/// - later steps combine the newest ε with up to three earlier ones, ε₁ of the trial excluded:
+///   (3ε − ε₋₁)/2, (23ε − 16ε₋₁ + 5ε₋₂)/12, (55ε − 59ε₋₁ + 37ε₋₂ − 9ε₋₃)/24.
+/// N steps evaluate the model N + 1 times (one step: once).
+///
+/// Reference: diffusers `PNDMScheduler.step_plms` with `skip_prk_steps=True` (the Runge–Kutta
+/// warm-up of `skip_prk_steps=False` is not implemented). Aliases: diffusers `PNDMScheduler`,
+/// A1111 "PLMS". Schedule: `DiscreteSchedule(formula: .ddim)` (PNDM's timesteps are DDIM's);
+/// `finalSigmaIsZero` is `set_alpha_to_one`. Deterministic.
+public struct PNDM: Sampler {
+    /// The sampler; it has no parameters.
+    public init() {}
+
+    public func sample(_ x: Tensor, sigmas: [Double], noise: inout some NoiseSource,
+                       denoise: (Tensor, Double) throws -> Tensor,
+                       observe: (SamplerStep) throws -> Void) throws -> Tensor {
+        var x = x                                                            // [B, C, …]
+        var history: [Tensor] = []                                           // ε estimates, newest last
+        let total = sigmas.count - 1
+        for i in 0..<total {
+            let sigma = sigmas[i], sigmaNext = sigmas[i + 1]
+            let denoised = try denoise(x, sigma)
+            try observe(SamplerStep(step: i, total: total, sigma: sigma, denoised: denoised))
+            let eps = derivative(x, denoised, sigma: sigma)                  // [B, C, …]
+            history.append(eps)
+            if history.count > 4 { history.removeFirst() }
+            let slope: Tensor
+            if i == 0 && total > 1 {
+                let trial = combine(1, x, sigmaNext - sigma, eps)
+                let trialEps = derivative(trial, try denoise(trial, sigmaNext), sigma: sigmaNext)
+                slope = combine(0.5, eps, 0.5, trialEps)
+            } else {
+                slope = Self.adamsBashforth(history)
+            }
+            x = combine(1, x, sigmaNext - sigma, slope)
+        }
+        return x
+    }
+
+    /// diffusers' `step_plms` combination of the ε history (newest last, 1…4 entries).
+    static func adamsBashforth(_ e: [Tensor]) -> Tensor {
+        let n = e.count
+        switch n {
+        case 1: return e[0]
+        case 2: return combine([(3.0 / 2, e[1]), (-1.0 / 2, e[0])])
+        case 3: return combine([(23.0 / 12, e[2]), (-16.0 / 12, e[1]), (5.0 / 12, e[0])])
+        default: return combine([(55.0 / 24, e[n - 1]), (-59.0 / 24, e[n - 2]), (37.0 / 24, e[n - 3]), (-9.0 / 24, e[n - 4])])
+        }
+    }
+}
