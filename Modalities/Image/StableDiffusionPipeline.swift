@@ -131,7 +131,7 @@ public struct StableDiffusionPipeline: Sendable {
         } else {
             start = .noise(shape: shape)
         }
-        let sampler = samplerName.sampler()
+        let sampler = samplerName.sampler(prediction: scheduler.prediction)
         let latents: Tensor                                                             // [B, C, h, w]
         if samplerName == .lcm {
             latents = try DiffusionCore.generate(start: start, schedule: schedule, sampler: sampler,

@@ -16,36 +16,58 @@ import Tensors
 /// A1111 "PLMS". Schedule: `DiscreteSchedule(formula: .ddim)` (PNDM's timesteps are DDIM's);
 /// `finalSigmaIsZero` is `set_alpha_to_one`. Deterministic.
 public struct PNDM: Sampler {
-    /// The sampler; it has no parameters.
-    public init() {}
+    /// What the multistep combination runs on: diffusers combines the network's raw output and
+    /// converts the result to ε at the current step, so a v-prediction model's history is
+    /// combined as v (for ε models the two agree).
+    public var combinedOutput: PredictionType
+
+    /// PLMS combining `combinedOutput` (`.epsilon` or `.vPrediction`; others combine ε).
+    public init(combining combinedOutput: PredictionType = .epsilon) { self.combinedOutput = combinedOutput }
 
     public func sample(_ x: Tensor, sigmas: [Double], noise: inout some NoiseSource,
                        denoise: (Tensor, Double) throws -> Tensor,
                        observe: (SamplerStep) throws -> Void) throws -> Tensor {
         var x = x                                                            // [B, C, …]
-        var history: [Tensor] = []                                           // ε estimates, newest last
+        var history: [Tensor] = []                                           // network outputs, newest last
         let total = sigmas.count - 1
         for i in 0..<total {
             let sigma = sigmas[i], sigmaNext = sigmas[i + 1]
             let denoised = try denoise(x, sigma)
             try observe(SamplerStep(step: i, total: total, sigma: sigma, denoised: denoised))
-            let eps = derivative(x, denoised, sigma: sigma)                  // [B, C, …]
-            history.append(eps)
+            let output = self.output(x, denoised, sigma: sigma)              // [B, C, …]
+            history.append(output)
             if history.count > 4 { history.removeFirst() }
-            let slope: Tensor
+            let combined: Tensor
             if i == 0 && total > 1 {
-                let trial = combine(1, x, sigmaNext - sigma, eps)
-                let trialEps = derivative(trial, try denoise(trial, sigmaNext), sigma: sigmaNext)
-                slope = combine(0.5, eps, 0.5, trialEps)
+                let trial = combine(1, x, sigmaNext - sigma, epsilon(from: output, x, sigma: sigma))
+                let trialOutput = self.output(trial, try denoise(trial, sigmaNext), sigma: sigmaNext)
+                combined = combine(0.5, output, 0.5, trialOutput)
             } else {
-                slope = Self.adamsBashforth(history)
+                combined = Self.adamsBashforth(history)
             }
-            x = combine(1, x, sigmaNext - sigma, slope)
+            x = combine(1, x, sigmaNext - sigma, epsilon(from: combined, x, sigma: sigma))
         }
         return x
     }
 
-    /// diffusers' `step_plms` combination of the ε history (newest last, 1…4 entries).
+    /// The network output implied by x̂0 at (x, σ): ε = (x − x̂0)/σ, or in VE form
+    /// v = (ε − σ·x̂0)/√(1+σ²) (v = √ᾱ·ε − √(1−ᾱ)·x̂0).
+    func output(_ x: Tensor, _ denoised: Tensor, sigma: Double) -> Tensor {
+        let eps = derivative(x, denoised, sigma: sigma)
+        guard combinedOutput == .vPrediction else { return eps }
+        let s = 1 / (1 + sigma * sigma).squareRoot()
+        return combine(s, eps, -sigma * s, denoised)
+    }
+
+    /// ε from a (combined) output at (x, σ): diffusers' `_get_prev_sample` conversion
+    /// ε = √ᾱ·v + √(1−ᾱ)·x_vp, i.e. v/√(1+σ²) + σ·x/(1+σ²) in VE form.
+    func epsilon(from output: Tensor, _ x: Tensor, sigma: Double) -> Tensor {
+        guard combinedOutput == .vPrediction else { return output }
+        let s2 = 1 + sigma * sigma
+        return combine(1 / s2.squareRoot(), output, sigma / s2, x)
+    }
+
+    /// diffusers' `step_plms` combination of the history (newest last, 1…4 entries).
     static func adamsBashforth(_ e: [Tensor]) -> Tensor {
         let n = e.count
         switch n {

@@ -60,12 +60,13 @@ public enum SamplerName: String, Sendable, CaseIterable {
         self = found
     }
 
-    /// A sampler of this kind (`eta` is used by DDIM only).
-    public func sampler(eta: Double = 0) -> any Sampler {
+    /// A sampler of this kind (`eta` is used by DDIM only; `prediction`, the network's output
+    /// type, by PNDM, whose history diffusers combines in that parameterisation).
+    public func sampler(eta: Double = 0, prediction: PredictionType = .epsilon) -> any Sampler {
         switch self {
         case .ddim: DDIM(eta: eta)
         case .ddpm: DDPM()
-        case .pndm: PNDM()
+        case .pndm: PNDM(combining: prediction)
         case .euler: Euler()
         case .eulerAncestral: EulerAncestral()
         case .heun: Heun()

@@ -66,7 +66,7 @@ import Tensors
             result = try generate(start: .noise(shape: [1, 4, 4, 4]), schedule: levels, sampler: c.sampler.sampler(eta: c.eta),
                                   denoiser: LCMBoundaryDenoiser(model, training: Self.training), noise: &noise)
         } else {
-            result = try generate(start: .noise(shape: [1, 4, 4, 4]), schedule: levels, sampler: c.sampler.sampler(eta: c.eta),
+            result = try generate(start: .noise(shape: [1, 4, 4, 4]), schedule: levels, sampler: c.sampler.sampler(eta: c.eta, prediction: prediction),
                                   denoiser: model, noise: &noise)
         }
         #expect(noise.next == noise.draws.count, "\(c.name): used \(noise.next) of \(noise.draws.count) recorded noise draws")
