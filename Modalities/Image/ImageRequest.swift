@@ -30,6 +30,11 @@ public struct ImageRequest: Sendable, Equatable {
     public var guidanceScale: Double
     /// `guidance_rescale` φ (0: plain CFG).
     public var guidanceRescale: Double
+    /// DDIM's `eta` η (0: deterministic; used by the DDIM sampler only, as in diffusers).
+    public var eta: Double
+    /// diffusers' `clip_skip`: the prompt's embeddings from that many layers before the last
+    /// (nil: the last). As in diffusers, the negative prompt is encoded without it.
+    public var clipSkip: Int?
     /// The seed of diffusers' `torch.Generator("cpu").manual_seed(seed)`.
     public var seed: TorchSeed
     /// `num_images_per_prompt`: images made in one batch from one noise draw.
@@ -42,8 +47,8 @@ public struct ImageRequest: Sendable, Equatable {
     /// A request; the defaults are diffusers' (50 steps, guidance 7.5, strength 0.8, one image).
     public init(prompt: String, negativePrompt: String = "", width: Int? = nil, height: Int? = nil,
                 steps: Int = 50, sampler: SamplerName? = nil, karras: Bool? = nil,
-                guidanceScale: Double = 7.5, guidanceRescale: Double = 0, seed: TorchSeed = TorchSeed(0),
-                count: Int = 1, initImage: RGBImage? = nil, strength: Double = 0.8) {
+                guidanceScale: Double = 7.5, guidanceRescale: Double = 0, eta: Double = 0, clipSkip: Int? = nil,
+                seed: TorchSeed = TorchSeed(0), count: Int = 1, initImage: RGBImage? = nil, strength: Double = 0.8) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.width = width
@@ -53,6 +58,8 @@ public struct ImageRequest: Sendable, Equatable {
         self.karras = karras
         self.guidanceScale = guidanceScale
         self.guidanceRescale = guidanceRescale
+        self.eta = eta
+        self.clipSkip = clipSkip
         self.seed = seed
         self.count = count
         self.initImage = initImage
@@ -60,7 +67,7 @@ public struct ImageRequest: Sendable, Equatable {
     }
 
     /// Checks the fields that do not depend on the model: steps ≥ 1, count ≥ 1, finite guidance,
-    /// strength in [0, 1]. Throws `ImageError` with one readable line.
+    /// η in [0, 1], clip skip ≥ 0, strength in [0, 1]. Throws `ImageError` with one readable line.
     public func validate() throws {
         guard steps >= 1 else { throw ImageError.invalidValue("steps", "\(steps)", "it must be at least 1") }
         guard count >= 1 else { throw ImageError.invalidValue("count", "\(count)", "it must be at least 1") }
@@ -69,6 +76,12 @@ public struct ImageRequest: Sendable, Equatable {
         }
         guard guidanceRescale.isFinite, guidanceRescale >= 0 else {
             throw ImageError.invalidValue("guidance rescale", "\(guidanceRescale)", "it must be a finite number ≥ 0")
+        }
+        guard eta.isFinite, (0...1).contains(eta) else {
+            throw ImageError.invalidValue("eta", "\(eta)", "it must be between 0 and 1")
+        }
+        if let clipSkip, clipSkip < 0 {
+            throw ImageError.invalidValue("clip skip", "\(clipSkip)", "it must be 0 or more")
         }
         guard strength.isFinite, (0...1).contains(strength) else {
             throw ImageError.invalidValue("strength", "\(strength)", "it must be between 0 and 1")
@@ -85,6 +98,8 @@ public struct ImageRequest: Sendable, Equatable {
             "steps": steps, "sampler": sampler.rawValue, "karras": karras, "guidance_scale": guidanceScale,
             "guidance_rescale": guidanceRescale, "seed": seed.value, "count": count,
         ]
+        if sampler == .ddim { object["eta"] = eta }
+        if let clipSkip { object["clip_skip"] = clipSkip }
         if let initImage {
             object["init_image"] = ["width": initImage.width, "height": initImage.height]
             object["strength"] = strength

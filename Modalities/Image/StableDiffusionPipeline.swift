@@ -44,8 +44,8 @@ public struct ResolvedImageSettings: Sendable, Equatable {
 /// guidance, VAE decode and postprocess.
 ///
 /// Same seed, sampler, steps and guidance give diffusers' image (Tests/ImageModalityTests,
-/// fixture from tools/fixtures/fx_sd_pipeline.py). Limitations: no `eta` (DDIM runs with 0),
-/// no `clip_skip` from the request, no init-image resizing, no safety checker.
+/// fixture from tools/fixtures/fx_sd_pipeline.py). Limitations: no init-image resizing, no
+/// safety checker.
 public struct StableDiffusionPipeline: Sendable {
     /// The text encoder (tokenizer + CLIP).
     public let textEncoder: any PromptEncoding
@@ -109,8 +109,9 @@ public struct StableDiffusionPipeline: Sendable {
         let schedule = try discrete.schedule(steps: request.steps)
         let stepsRun = request.initImage == nil ? request.steps : try stepsKept(steps: request.steps, strength: request.strength).kept
 
-        let cond = try textEncoder.encode(request.prompt)
-        // As diffusers, the negative prompt is encoded only when guidance runs (scale > 1).
+        // As diffusers' `encode_prompt`, clip_skip applies to the prompt only, and the negative
+        // prompt is encoded only when guidance runs (scale > 1).
+        let cond = try textEncoder(clipSkip: request.clipSkip).encode(request.prompt)
         let uncond = request.guidanceScale > 1 ? try textEncoder.encode(request.negativePrompt) : cond
         let conditioning = Conditioning(["encoder_hidden_states": repeatedAlongBatch(cond.hiddenStates, request.count)])     // [B, L, D]
         let unconditional = Conditioning(["encoder_hidden_states": repeatedAlongBatch(uncond.hiddenStates, request.count)]) // [B, L, D]
@@ -131,7 +132,7 @@ public struct StableDiffusionPipeline: Sendable {
         } else {
             start = .noise(shape: shape)
         }
-        let sampler = samplerName.sampler(prediction: scheduler.prediction)
+        let sampler = samplerName.sampler(eta: request.eta, prediction: scheduler.prediction)
         let latents: Tensor                                                             // [B, C, h, w]
         if samplerName == .lcm {
             latents = try DiffusionCore.generate(start: start, schedule: schedule, sampler: sampler,
@@ -146,5 +147,20 @@ public struct StableDiffusionPipeline: Sendable {
                            settings: ResolvedImageSettings(width: width, height: height, sampler: samplerName,
                                                            karras: karras, stepsRun: stepsRun),
                            droppedPrompt: cond.droppedText, droppedNegativePrompt: uncond.droppedText)
+    }
+}
+
+extension StableDiffusionPipeline {
+    /// The text encoder with diffusers' `clip_skip` applied (CLIP encoders only).
+    func textEncoder(clipSkip: Int?) throws -> any PromptEncoding {
+        guard let clipSkip else { return textEncoder }
+        guard let clip = textEncoder as? CLIPPromptEncoder else {
+            throw ImageError.invalidValue("clip skip", "\(clipSkip)", "this model's text encoder is not CLIP")
+        }
+        let layers = clip.model.config.numHiddenLayers
+        guard clipSkip < layers else {
+            throw ImageError.invalidValue("clip skip", "\(clipSkip)", "the text encoder has \(layers) layers; it must be less than that")
+        }
+        return CLIPPromptEncoder(tokenizer: clip.tokenizer, model: clip.model, clipSkip: clipSkip)
     }
 }

@@ -46,6 +46,15 @@ struct ImageCommand: ParsableCommand {
     @Option(help: "Classifier-free guidance scale (≤ 1: no guidance).")
     var guidance = 7.5
 
+    @Option(name: .customLong("guidance-rescale"), help: "Guidance rescale φ, 0…1 (Lin et al. 2023; 0.7 for v-prediction models with zero terminal SNR).")
+    var guidanceRescale = 0.0
+
+    @Option(help: "DDIM's η, 0…1 (0: deterministic; the ddim sampler only).")
+    var eta = 0.0
+
+    @Option(name: .customLong("clip-skip"), help: "Take the prompt embeddings that many CLIP layers before the last (diffusers' clip_skip).")
+    var clipSkip: Int?
+
     @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")
     var seed: String?
 
@@ -109,6 +118,11 @@ struct ImageCommand: ParsableCommand {
             guard strength.isFinite, (0...1).contains(strength) else {
                 throw UsageError("--strength \(strength) is invalid: it must be between 0 and 1")
             }
+            guard guidanceRescale.isFinite, (0...1).contains(guidanceRescale) else {
+                throw UsageError("--guidance-rescale \(guidanceRescale) is invalid: it must be between 0 and 1")
+            }
+            guard eta.isFinite, (0...1).contains(eta) else { throw UsageError("--eta \(eta) is invalid: it must be between 0 and 1") }
+            if let clipSkip, clipSkip < 0 { throw UsageError("--clip-skip \(clipSkip) is invalid: it must be 0 or more") }
             for (name, value) in [("--width", width), ("--height", height)] {
                 if let value, value <= 0 || value % 8 != 0 {
                     throw UsageError("\(name) \(value) is invalid: it must be a positive multiple of 8")
@@ -136,7 +150,7 @@ struct ImageCommand: ParsableCommand {
             }
             return ImageRequest(prompt: prompt, negativePrompt: negative, width: width, height: height, steps: steps,
                                 sampler: samplerName, karras: karras ? true : nil, guidanceScale: guidance,
-                                seed: seedValue, count: count, initImage: image, strength: strength)
+                                guidanceRescale: guidanceRescale, eta: eta, clipSkip: clipSkip, seed: seedValue, count: count, initImage: image, strength: strength)
         } catch let error as UsageError {
             try fail(error.message)
         }
@@ -179,6 +193,10 @@ struct ImageCommand: ParsableCommand {
                           index: Int) -> GenerationMetadata {
         var extra: [GenerationMetadata.Parameter] = []
         if settings.karras { extra.append(.init("Schedule type", "Karras")) }
+        if settings.sampler == .ddim, request.eta > 0 { extra.append(.init("Eta DDIM", "\(request.eta)")) }
+        // AUTOMATIC1111 counts the last layer as "Clip skip: 1"; diffusers' clip_skip 1 is its 2.
+        if let clipSkip = request.clipSkip { extra.append(.init("Clip skip", "\(clipSkip + 1)")) }
+        if request.guidanceRescale > 0 { extra.append(.init("CFG Rescale phi", "\(request.guidanceRescale)")) }
         if request.initImage != nil { extra.append(.init("Denoising strength", "\(request.strength)")) }
         if request.count > 1 {
             extra.append(.init("Batch size", "\(request.count)"))

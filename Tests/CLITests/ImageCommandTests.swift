@@ -78,6 +78,19 @@ import Testing
         #expect(png.text("parameters")?.contains("Denoising strength: 0.5") == true)
     }
 
+    @Test func etaClipSkipAndGuidanceRescaleReachTheMetadata() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("eta.png").path
+        let result = try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--steps", "2", "--seed", "3",
+                                    "--sampler", "ddim", "--eta", "0.5", "--clip-skip", "1", "--guidance-rescale", "0.7")
+        #expect(result.status == 0, "\(result.stderr)")
+        let parameters = try #require(try PNGReader.read(contentsOf: URL(fileURLWithPath: out)).text("parameters"))
+        #expect(parameters.contains("Eta DDIM: 0.5, Clip skip: 2, CFG Rescale phi: 0.7"), "\(parameters)")
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--clip-skip", "2"),
+                           mentioning: ["clip skip 2", "2 layers"])
+    }
+
     @Test func longPromptWarnsWithTheDroppedText() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
@@ -104,6 +117,12 @@ import Testing
                            mentioning: ["--steps 0", "at least 1"])
         expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--strength", "1.5"),
                            mentioning: ["--strength 1.5", "between 0 and 1"])
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--eta", "2"),
+                           mentioning: ["--eta 2", "between 0 and 1"])
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--guidance-rescale=-1"),
+                           mentioning: ["--guidance-rescale -1", "between 0 and 1"])
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--clip-skip=-1"),
+                           mentioning: ["--clip-skip -1", "0 or more"])
         expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--seed", "abc"),
                            mentioning: ["seed", "abc"])
         expectOneLineError(try runDiffuse("image", "a cat", "--model", tinySDPath, "-o", out, "--sampler", "ddim", "--karras"),
