@@ -44,10 +44,10 @@ let package = Package(
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
-            "ImageModality", "AudioModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
+            "ImageModality", "AudioModality", "VideoModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "diffuse-bench", dependencies: ["Tensors"]),
+        .executableTarget(name: "diffuse-bench", dependencies: ["Networks", "SafeTensors", "Tensors"]),
 
         .target(name: "DiffusionCore", dependencies: ["Tensors"]),
         .target(name: "Tokenizers"),
@@ -61,6 +61,8 @@ let package = Package(
                 path: "Modalities/Image"),
         .target(name: "AudioModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors", "CFFmpeg"],
                 path: "Modalities/Audio"),
+        .target(name: "VideoModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tokenizers", "Tensors"],
+                path: "Modalities/Video"),
 
         // Shared by the test targets: fixture loading and tolerance checks.
         .target(name: "TestSupport", dependencies: ["SafeTensors", "Tensors"], path: "Tests/TestSupport"),
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "CFFmpeg", "CSndFile", "TestSupport"]),
         .testTarget(name: "ImageModalityTests", dependencies: ["ImageModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
         .testTarget(name: "AudioModalityTests", dependencies: ["AudioModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
+        .testTarget(name: "VideoModalityTests", dependencies: ["VideoModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
     ]

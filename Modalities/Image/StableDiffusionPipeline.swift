@@ -66,7 +66,7 @@ public struct StableDiffusionPipeline: Sendable {
     }
 
     /// Loads a diffusers Stable Diffusion folder (`model_index.json` with `unet`, `vae`,
-    /// `text_encoder`, `tokenizer`, `scheduler`), strictly (a missing or misshapen weight is an
+    /// `text_encoder` (CLIP, or BERT for Diffuse's default models), `tokenizer`, `scheduler`), strictly (a missing or misshapen weight is an
     /// error naming its key); `loadUNet` builds the network from the `unet` component.
     public init(folder url: URL, loadUNet: (ModelComponent) throws -> any NoisePredicting) throws {
         let folder = try ModelFolder(url)
@@ -75,8 +75,6 @@ public struct StableDiffusionPipeline: Sendable {
             throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: "UNet2DConditionModel")
         }
         let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
-        let textComponent = try folder.requiredComponent("text_encoder", expected: "CLIPTextModel")
-        let tokenizerComponent = try folder.requiredComponent("tokenizer", expected: "CLIPTokenizer")
         let schedulerConfig = try folder.schedulerConfig()
         let vae = try AutoencoderKL(folder: vaeComponent.url)
         let sampleSize: [Int]
@@ -86,7 +84,7 @@ public struct StableDiffusionPipeline: Sendable {
         default: sampleSize = [64, 64]
         }
         let f = vae.config.downsamplingFactor
-        self.init(textEncoder: try CLIPPromptEncoder(tokenizerFolder: tokenizerComponent.url, textEncoderFolder: textComponent.url),
+        self.init(textEncoder: try folder.promptEncoder(),
                   unet: try loadUNet(unetComponent),
                   adapter: ImageAdapter(vae: vae, defaultWidth: sampleSize[1] * f, defaultHeight: sampleSize[0] * f),
                   scheduler: try SchedulerMapping(schedulerConfig))

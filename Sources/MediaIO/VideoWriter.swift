@@ -36,6 +36,11 @@ public struct VideoWriteReport: Sendable, Equatable {
 ///   trailer written, `avio_closep` checked, then fsynced and renamed; on any error nothing
 ///   is left under the final name.
 public enum VideoWriter {
+    /// Silences FFmpeg's own log (libx264's statistics, encoder warnings), which goes to standard error
+    /// by default (`av_log_set_level(AV_LOG_QUIET)`): for a program that reports every error itself
+    /// (MediaIO's errors carry FFmpeg's message). Process-wide.
+    public static func silenceFFmpegLog() { av_log_set_level(AV_LOG_QUIET) }
+
     /// Writes `clip` to `url` in `format` (default: from the name, see `VideoFormat(path:)`).
     @discardableResult
     public static func write(_ clip: VideoClip, to url: URL, format: VideoFormat? = nil,

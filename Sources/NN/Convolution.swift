@@ -2,11 +2,12 @@ import SafeTensors
 import Tensors
 
 // Reference: torch.nn.Conv1d / Conv2d / Conv3d (torch/nn/modules/conv.py) with zero padding
-// ("zeros" padding_mode), computed by `Tensors.convolution` (im2col + sgemm).
+// ("zeros" padding_mode), computed by `Tensors.convolution` (im2col + sgemm). Weights stay as
+// the store hands them out (`WeightScope.weight`: Float32, or half precision widened per call).
 
 /// The parameters shared by `Conv1d`, `Conv2d` and `Conv3d`.
 struct ConvParameters: Sendable {
-    let weight: Tensor      // [O, I / groups, k...]
+    let weight: StoredWeight    // [O, I / groups, k...]
     let bias: Tensor?       // [O]
     let stride: [Int]
     let padding: [Int]
@@ -28,7 +29,7 @@ struct ConvParameters: Sendable {
         guard inChannels % groups == 0, outChannels % groups == 0 else {
             throw LayerError(layer, "in_channels \(inChannels) and out_channels \(outChannels) must be divisible by groups \(groups)")
         }
-        weight = try w.tensor("weight", shape: [outChannels, inChannels / groups] + kernel)
+        weight = try w.weight("weight", shape: [outChannels, inChannels / groups] + kernel)
         self.bias = bias ? try w.tensor("bias", shape: [outChannels]) : nil
         self.stride = stride
         self.padding = padding
@@ -37,7 +38,9 @@ struct ConvParameters: Sendable {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        convolution(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        weight.withTensor { weight in
+            convolution(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
     }
 }
 
@@ -53,8 +56,10 @@ public struct Conv1d: Sendable {
                                         stride: [stride], padding: [padding], dilation: [dilation], groups: groups, bias: bias)
     }
 
-    /// `weight` [O, I / groups, k].
-    public var weight: Tensor { parameters.weight }
+    /// `weight` [O, I / groups, k] as Float32 (a widened copy when it is stored in half precision).
+    public var weight: Tensor { parameters.weight.tensor() }
+    /// `weight` [O, I / groups, k] as stored.
+    public var storedWeight: StoredWeight { parameters.weight }
     /// `bias` [O], or nil.
     public var bias: Tensor? { parameters.bias }
 
@@ -82,8 +87,10 @@ public struct Conv2d: Sendable {
                       padding: [padding, padding], dilation: [dilation, dilation], groups: groups, bias: bias)
     }
 
-    /// `weight` [O, I / groups, kH, kW].
-    public var weight: Tensor { parameters.weight }
+    /// `weight` [O, I / groups, kH, kW] as Float32 (a widened copy when it is stored in half precision).
+    public var weight: Tensor { parameters.weight.tensor() }
+    /// `weight` [O, I / groups, kH, kW] as stored.
+    public var storedWeight: StoredWeight { parameters.weight }
     /// `bias` [O], or nil.
     public var bias: Tensor? { parameters.bias }
 
@@ -104,8 +111,10 @@ public struct Conv3d: Sendable {
                                         stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias)
     }
 
-    /// `weight` [O, I / groups, kD, kH, kW].
-    public var weight: Tensor { parameters.weight }
+    /// `weight` [O, I / groups, kD, kH, kW] as Float32 (a widened copy when it is stored in half precision).
+    public var weight: Tensor { parameters.weight.tensor() }
+    /// `weight` [O, I / groups, kD, kH, kW] as stored.
+    public var storedWeight: StoredWeight { parameters.weight }
     /// `bias` [O], or nil.
     public var bias: Tensor? { parameters.bias }
 

@@ -10,6 +10,8 @@ public enum ComponentConfig: Sendable, Equatable {
     case autoencoderKL(AutoencoderKLConfig)
     /// transformers `CLIPTextModel` / `CLIPTextModelWithProjection`.
     case clipText(CLIPTextConfig)
+    /// transformers `BertModel` (the default models' text encoder, all-MiniLM-L6-v2).
+    case bert(BertConfig)
     /// A diffusers scheduler (`*Scheduler`).
     case scheduler(SchedulerConfig)
     /// A class whose config Diffuse does not read (a tokenizer, a safety checker, …).
@@ -24,6 +26,7 @@ public enum ComponentConfig: Sendable, Equatable {
         case "UNet3DConditionModel": UNet3DConditionModelConfig.self
         case "AutoencoderKL": AutoencoderKLConfig.self
         case "CLIPTextModel", "CLIPTextModelWithProjection": CLIPTextConfig.self
+        case "BertModel": BertConfig.self
         default: className.hasSuffix("Scheduler") ? SchedulerConfig.self : nil
         }
     }
@@ -37,6 +40,7 @@ public enum ComponentConfig: Sendable, Equatable {
         case var c as CLIPTextConfig:
             if className == "CLIPTextModelWithProjection", !c.hasProjection { c.architectures = [className] }
             self = .clipText(c)
+        case let c as BertConfig: self = .bert(c)
         case let c as SchedulerConfig: self = .scheduler(c)
         default: self = .unrecognized
         }
@@ -49,6 +53,7 @@ public enum ComponentConfig: Sendable, Equatable {
         case let .unet3DCondition(c): try? c.estimatedParameterCount()
         case let .autoencoderKL(c): try? c.estimatedParameterCount()
         case let .clipText(c): try? c.estimatedParameterCount()
+        case let .bert(c): try? c.estimatedParameterCount()
         case .scheduler: 0
         case .unrecognized, .absent: nil
         }

@@ -17,18 +17,29 @@ import Tensors
 /// key (and the closest existing keys, or both shapes); `finish` throws for every key never
 /// read unless it is allowed. A missing weight is never initialised.
 ///
+/// Half-precision checkpoints: `tensor` always widens to Float32; `weight` (what Linear and
+/// convolution layers ask for) follows `halfPrecision`, keeping F16/BF16 values in the mapped
+/// file when it resolves to `.keep` (see `HalfPrecisionStorage`).
+///
 /// Thread-safe: scopes are values that share the store, and usage is recorded under a lock,
 /// so layers may be built from several threads.
 public final class WeightStore: Sendable {
     /// The checkpoint the weights come from.
     public let checkpoint: Checkpoint
+    /// How `WeightScope.weight` returns F16/BF16 weights: `.widen` or `.keep` (resolved from
+    /// the `halfPrecision` the store was made with).
+    public let halfPrecision: HalfPrecisionStorage
     private let usage = UsageTracker()
     /// Every proper dot-prefix of every key ("a", "a.b" for "a.b.c"), for `WeightScope.exists`.
     private let prefixes: Set<String>
 
-    /// A store over `checkpoint`, with no key used yet.
-    public init(_ checkpoint: Checkpoint) {
+    /// A store over `checkpoint`, with no key used yet. `halfPrecision` (default `.automatic`)
+    /// says whether F16/BF16 layer weights are widened on load or kept in the mapped file.
+    public init(_ checkpoint: Checkpoint, halfPrecision: HalfPrecisionStorage = .automatic) {
         self.checkpoint = checkpoint
+        let halfBytes = checkpoint.entries.lazy.filter { $0.dtype == .F16 || $0.dtype == .BF16 }
+            .reduce(UInt64(0)) { $0 + UInt64(Tensor.elementCount($1.shape)) * 2 }
+        self.halfPrecision = halfPrecision.resolved(halfBytes: halfBytes)
         var prefixes = Set<String>()
         for name in checkpoint.names {
             var prefix = Substring(name)
@@ -41,8 +52,9 @@ public final class WeightStore: Sendable {
     }
 
     /// A store over the checkpoint at `url` (see `Checkpoint.init(contentsOf:variant:)`).
-    public convenience init(contentsOf url: URL, variant: String? = nil) throws {
-        self.init(try Checkpoint(contentsOf: url, variant: variant))
+    public convenience init(contentsOf url: URL, variant: String? = nil,
+                            halfPrecision: HalfPrecisionStorage = .automatic) throws {
+        self.init(try Checkpoint(contentsOf: url, variant: variant), halfPrecision: halfPrecision)
     }
 
     /// The scope of the whole checkpoint (path "").
@@ -86,13 +98,32 @@ public final class WeightStore: Sendable {
     func hasPrefix(_ path: String) -> Bool { path.isEmpty ? !checkpoint.entries.isEmpty : prefixes.contains(path) }
 
     func load(_ key: String, shape expected: [Int]?) throws -> Tensor {
+        try checkedEntry(key, shape: expected)
+        let tensor = try checkpoint.tensor(key)
+        usage.record(key)
+        return tensor
+    }
+
+    /// `key` as stored: kept in half precision (a slice of the mapping) when the store keeps
+    /// half weights and the tensor is F16/BF16, else widened to Float32.
+    func loadWeight(_ key: String, shape expected: [Int]) throws -> StoredWeight {
+        let entry = try checkedEntry(key, shape: expected)
+        guard halfPrecision == .keep, entry.dtype == .F16 || entry.dtype == .BF16,
+              let file = checkpoint.files.first(where: { $0.url == entry.file }) else {
+            return StoredWeight(try load(key, shape: expected))
+        }
+        let weight = StoredWeight(halfBytes: try file.bytes(key), dtype: entry.dtype, shape: entry.shape)
+        usage.record(key)
+        return weight
+    }
+
+    @discardableResult
+    private func checkedEntry(_ key: String, shape expected: [Int]?) throws -> CheckpointEntry {
         guard let entry = checkpoint.entry(key) else { throw missing(key) }
         if let expected, entry.shape != expected {
             throw SafeTensorsError(checkpoint.url, "weight \(quoted(key)) has shape \(entry.shape), expected \(expected)")
         }
-        let tensor = try checkpoint.tensor(key)
-        usage.record(key)
-        return tensor
+        return entry
     }
 
     /// The error for a missing key, with the closest keys under the longest existing prefix.
@@ -170,6 +201,11 @@ public struct WeightScope: Sendable {
 
     /// Weight `name` as Float32 with whatever shape it has; marks it used.
     public func tensor(_ name: String) throws -> Tensor { try store.load(key(name), shape: nil) }
+
+    /// Layer weight `name` (a Linear's or convolution's `weight`), which must have exactly
+    /// `shape`; marks it used. F16/BF16 values stay in half precision when the store keeps them
+    /// (`WeightStore.halfPrecision`), else they are widened to Float32 as by `tensor`.
+    public func weight(_ name: String, shape: [Int]) throws -> StoredWeight { try store.loadWeight(key(name), shape: shape) }
 
     /// Weight `name` if present (checked against `shape` and marked used), nil if absent.
     public func optionalTensor(_ name: String, shape: [Int]) throws -> Tensor? {

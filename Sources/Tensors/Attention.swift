@@ -1,6 +1,6 @@
 // Reference: torch.nn.functional.scaled_dot_product_attention
-// softmax(Q·Kᵀ·scale + mask) · V over query tiles, so the score matrix stays bounded for long
-// sequences; each tile is two OpenBLAS products around a numerically stable softmax.
+// softmax(Q·Kᵀ·scale + mask) · V over query tiles and key blocks with an online softmax, so the
+// score matrix stays bounded for long sequences (the loop is in FlashAttention.swift).
 
 /// A mask for `scaledDotProductAttention`, broadcastable to `[B, H, Lq, Lk]`
 /// (torch's `attn_mask`).
@@ -80,10 +80,10 @@ struct AttentionLayout {
 }
 
 enum AttentionKernel {
-    /// Keys per block: scores of a block stay in the core's L2 cache.
-    static let keyBlock = 512
-    /// Scores per block (floats); query tiles hold `blockBudget / keyBlock` rows.
-    static let blockBudget = 1 << 16
+    /// Keys per block and query rows per tile: a tile's scores (48 × 256 floats) stay in L2,
+    /// and the values of a block that one micro-kernel call reads (256 × 16) stay in L1.
+    static let keyBlock = 256
+    static let queryTile = 48
 
     static func run(_ l: AttentionLayout, query: Tensor, key: Tensor, value: Tensor, mask: AttentionMask?,
                     isCausal: Bool, scale: Float, outputShape: [Int], tiling: AttentionTiling) -> Tensor {
@@ -103,78 +103,9 @@ enum AttentionKernel {
                     value.scalars.withUnsafeBufferPointer { pv in
                         (maskTensor?.scalars ?? []).withUnsafeBufferPointer { pm in
                             let maskView = maskStrides.map { MaskView(base: pm.baseAddress!, strides: $0, keep: keep) }
-                            tiles(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, mask: maskView,
+                            fused(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, mask: maskView,
                                   isCausal: isCausal, scale: scale, tiling: tiling, out: out.baseAddress!)
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Runs every (batch·head, query tile) task, split across the cores with single-threaded BLAS.
-    /// Each task walks the keys in blocks with an online softmax (running maximum and sum per
-    /// query, earlier partial outputs rescaled when the maximum grows), as flash attention does.
-    static func tiles(_ l: AttentionLayout, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                      mask: MaskView?, isCausal: Bool, scale: Float, tiling: AttentionTiling,
-                      out: UnsafeMutablePointer<Float>) {
-        let block = min(l.keys, tiling.keyBlock ?? keyBlock)
-        let tile = min(l.queries, tiling.queryTile ?? max(16, blockBudget / block))
-        let tilesPerHead = (l.queries + tile - 1) / tile
-        let tasks = l.batch * l.heads * tilesPerHead
-        BLASThreads.singleThreaded {
-            Parallel.forEachChunk(tasks, minimumPerThread: 1) { range in
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * block)   // [tile, block]
-                let maxima = UnsafeMutablePointer<Float>.allocate(capacity: tile)
-                let sums = UnsafeMutablePointer<Float>.allocate(capacity: tile)
-                defer { scores.deallocate(); maxima.deallocate(); sums.deallocate() }
-                for task in range {
-                    let bh = task / tilesPerHead, i0 = (task - bh * tilesPerHead) * tile
-                    let (bi, hi) = (bh / l.heads, bh % l.heads)
-                    let rows = min(tile, l.queries - i0)
-                    let qt = q + bi * l.query.batch + hi * l.query.head + i0 * l.query.row      // [rows, D]
-                    let kt = k + bi * l.key.batch + hi * l.key.head                            // [Lk, D]
-                    let vt = v + bi * l.value.batch + hi * l.value.head                        // [Lk, Dv]
-                    let ot = out + bi * l.output.batch + hi * l.output.head + i0 * l.output.row // [rows, Dv]
-                    maxima.update(repeating: -.infinity, count: rows)
-                    sums.update(repeating: 0, count: rows)
-                    var j0 = 0
-                    while j0 < l.keys {
-                        let width = min(block, l.keys - j0)
-                        sgemm(transposeA: false, transposeB: true, m: rows, n: width, k: l.headDim, alpha: scale,
-                              a: qt, lda: l.query.row, b: kt + j0 * l.key.row, ldb: l.key.row,
-                              beta: 0, c: scores, ldc: width)
-                        for r in 0..<rows {
-                            let row = scores + r * width, i = i0 + r
-                            if let mask { mask.apply(row, count: width, batch: bi, head: hi, query: i, firstKey: j0) }
-                            if isCausal && i + 1 < j0 + width {
-                                let first = max(0, i + 1 - j0)
-                                (row + first).update(repeating: -.infinity, count: width - first)
-                            }
-                            let previous = maxima[r]
-                            let maximum = max(previous, rowMaximum(row, count: width))
-                            if maximum == -.infinity {            // every key so far is masked out
-                                row.update(repeating: 0, count: width)
-                                continue
-                            }
-                            let sum = exponentiateAndSum(row, count: width, shift: maximum)
-                            let correction = previous == maximum ? 1 : exponentialOfNonPositive(previous - maximum)
-                            sums[r] = sums[r] * correction + sum
-                            maxima[r] = maximum
-                            if j0 > 0 && correction != 1 {
-                                let o = ot + r * l.output.row
-                                for c in 0..<l.valueDim { o[c] *= correction }
-                            }
-                        }
-                        sgemm(transposeA: false, transposeB: false, m: rows, n: l.valueDim, k: width, alpha: 1,
-                              a: scores, lda: width, b: vt + j0 * l.value.row, ldb: l.value.row,
-                              beta: j0 == 0 ? 0 : 1, c: ot, ldc: l.output.row)
-                        j0 += width
-                    }
-                    for r in 0..<rows {
-                        let o = ot + r * l.output.row
-                        let inverse = sums[r] > 0 ? 1 / sums[r] : 0     // a fully masked row gives zeros
-                        for c in 0..<l.valueDim { o[c] *= inverse }
                     }
                 }
             }

@@ -13,7 +13,8 @@
 /// - Returns: `[N, O, out...]` with `out = (in + 2·padding − dilation·(k − 1) − 1) / stride + 1`.
 ///
 /// Computed as im2col over tiles of output positions followed by OpenBLAS `sgemm` per group;
-/// 1×1 convolutions with unit stride and no padding skip im2col (a plain matrix product).
+/// 1×1 convolutions with unit stride and no padding skip im2col (a plain matrix product), and
+/// 3×3 convolutions with unit stride and enough channels use Winograd F(2×2, 3×3).
 public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int],
                         dilation: [Int], groups: Int) -> Tensor {
     convolution(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
@@ -21,9 +22,10 @@ public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int
 }
 
 /// `convolution` with a forced number of output positions per im2col tile (tests use it to
-/// reach tiles that split images and tiles that span images).
+/// reach tiles that split images and tiles that span images), or, with `winogradTiles`, the
+/// Winograd F(2×2, 3×3) path wherever it applies, with that many tiles per chunk.
 func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int],
-                 dilation: [Int], groups: Int, tileColumns: Int?) -> Tensor {
+                 dilation: [Int], groups: Int, tileColumns: Int?, winogradTiles: Int? = nil) -> Tensor {
     let g = ConvGeometry(input: x.shape, weight: weight.shape, bias: bias?.shape, stride: stride,
                          padding: padding, dilation: dilation, groups: groups, transposed: false,
                          outputPadding: [0])
@@ -33,11 +35,13 @@ func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padd
                 if let bias {
                     bias.scalars.withUnsafeBufferPointer { pb in
                         ConvolutionKernel.forward(g, x: px.baseAddress!, weight: pw.baseAddress!,
-                                                  bias: pb.baseAddress!, out: out.baseAddress!, tile: tileColumns)
+                                                  bias: pb.baseAddress!, out: out.baseAddress!, tile: tileColumns,
+                                                  winogradTiles: winogradTiles)
                     }
                 } else {
                     ConvolutionKernel.forward(g, x: px.baseAddress!, weight: pw.baseAddress!,
-                                              bias: nil, out: out.baseAddress!, tile: tileColumns)
+                                              bias: nil, out: out.baseAddress!, tile: tileColumns,
+                                              winogradTiles: winogradTiles)
                 }
             }
         }
@@ -77,10 +81,15 @@ enum ConvolutionKernel {
     static let minimumTileColumns = 256
 
     static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, tile forcedTile: Int?) {
+                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, tile forcedTile: Int?,
+                        winogradTiles: Int? = nil) {
         let pixels = g.outPixels
         let total = g.batch * pixels
         guard total > 0, g.outChannels > 0 else { return }
+        if winogradTiles != nil ? WinogradConvolution.applies(g) : forcedTile == nil && WinogradConvolution.pays(g) {
+            WinogradConvolution.forward(g, x: x, weight: weight, bias: bias, out: out, chunk: winogradTiles)
+            return
+        }
         let cg = g.inChannels / g.groups, og = g.outChannels / g.groups
         let groupRows = cg * g.kernelSize                    // K of each group's GEMM
         if g.isPointwise {

@@ -8,7 +8,7 @@
 ///   - x: `[N, C, *]`; `C` must be divisible by `groups`.
 ///   - weight, bias: `[C]` per-channel affine parameters, or nil (1 and 0).
 /// - Returns: the shape of `x`. Each `(n, group)` block is normalised by its own mean and
-///   biased variance, computed in two passes with Double accumulation across chunks.
+///   biased variance, from one pass over memory (chunked Welford merge in Double).
 public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5,
                       applyingSiLU: Bool = false) -> Tensor {
     precondition(x.rank >= 2, "group_norm: input \(x.shape) must be [N, C, *]")
@@ -53,34 +53,80 @@ struct GroupMoments {
 }
 
 enum GroupNormKernel {
-    /// Values summed in Float lanes before the partial sum joins the Double total.
-    static let chunk = 2048
+    /// Values per chunk of the statistics pass: 4 KiB, so the chunk's second look hits L1.
+    static let chunk = 1024
 
-    /// Two passes: the mean of `x − x[0]` (shifted so large offsets do not swamp the sum), then
-    /// the biased variance around that mean; partial sums of `chunk` values meet in Double.
+    /// One pass over memory: each chunk of `chunk` values (in L1) gets its own mean and sum of
+    /// squared deviations (two looks, Float SIMD lanes), and the chunks are merged in Double with
+    /// Chan's pairwise update, as Welford's algorithm does per element. The result is as exact
+    /// as a two-pass mean and variance, with large offsets (|mean| ≫ std) costing nothing.
     static func moments(_ x: UnsafePointer<Float>, count: Int, eps: Float) -> GroupMoments {
-        let origin = x[0]
-        var total = 0.0
+        var mean = 0.0, m2 = 0.0, seen = 0.0
         var start = 0
         while start < count {
             let n = min(chunk, count - start)
-            total += Double(chunkSum(x + start, count: n, high: origin, low: 0, squared: false))
+            let p = x + start
+            let centre = sum(p, count: n) / Float(n)
+            let (d1, d2) = deviations(p, count: n, around: centre)
+            let size = Double(n)
+            let chunkMean = Double(centre) + Double(d1) / size
+            let chunkM2 = max(0, Double(d2) - Double(d1) * Double(d1) / size)
+            let total = seen + size
+            let delta = chunkMean - mean
+            mean += delta * size / total
+            m2 += chunkM2 + delta * delta * seen * size / total
+            seen = total
             start += n
         }
-        let mean = Double(origin) + total / Double(count)
         let high = Float(mean), low = Float(mean - Double(high))
-        var squares = 0.0
-        start = 0
-        while start < count {
-            let n = min(chunk, count - start)
-            squares += Double(chunkSum(x + start, count: n, high: high, low: low, squared: true))
-            start += n
-        }
-        let variance = Float(squares / Double(count))
+        let variance = Float(m2 / Double(count))
         return GroupMoments(high: high, low: low, rstd: 1 / (variance + eps).squareRoot())
     }
 
-    /// `Σ (x − high − low)` or its squares over at most `chunk` values, in four SIMD8 lanes.
+    /// `Σ x` over `n` values in four SIMD8 lanes.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        let raw = UnsafeRawPointer(x)
+        var i = 0
+        while i &+ 32 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            a1 += raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
+            a2 += raw.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD8<Float>.self)
+            a3 += raw.loadUnaligned(fromByteOffset: (i &+ 24) &* 4, as: SIMD8<Float>.self)
+            i &+= 32
+        }
+        var total = ((a0 + a1) + (a2 + a3)).sum()
+        while i < n { total += x[i]; i &+= 1 }
+        return total
+    }
+
+    /// `(Σ d, Σ d²)` with `d = x − centre` over `n` values, in SIMD8 lanes; `Σ d` corrects for
+    /// the rounding of `centre`.
+    @inline(__always)
+    static func deviations(_ x: UnsafePointer<Float>, count n: Int, around centre: Float) -> (Float, Float) {
+        let c = SIMD8<Float>(repeating: centre)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), q0 = SIMD8<Float>(), q1 = SIMD8<Float>()
+        let raw = UnsafeRawPointer(x)
+        var i = 0
+        while i &+ 16 <= n {
+            let v0 = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) - c
+            let v1 = raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self) - c
+            s0 += v0; s1 += v1
+            q0 += v0 * v0; q1 += v1 * v1
+            i &+= 16
+        }
+        var first = (s0 + s1).sum(), second = (q0 + q1).sum()
+        while i < n {
+            let v = x[i] - centre
+            first += v; second = second.addingProduct(v, v)
+            i &+= 1
+        }
+        return (first, second)
+    }
+
+    /// `Σ (x − high − low)` or its squares over at most `chunk` values, in four SIMD8 lanes
+    /// (two-pass statistics over segmented groups, `FrameGroupMoments`).
     @inline(__always)
     static func chunkSum(_ x: UnsafePointer<Float>, count n: Int, high: Float, low: Float, squared: Bool) -> Float {
         let h = SIMD8<Float>(repeating: high), l = SIMD8<Float>(repeating: low)
@@ -125,12 +171,11 @@ enum GroupNormKernel {
         var i = 0
         if silu {
             while i < n {
-                let v = ((x[i] - high) - low) * scale + bias
-                y[i] = siluOf(v)
+                y[i] = siluOf(mulAdd((x[i] - high) - low, scale, bias))
                 i &+= 1
             }
         } else {
-            while i < n { y[i] = ((x[i] - high) - low) * scale + bias; i &+= 1 }
+            while i < n { y[i] = mulAdd((x[i] - high) - low, scale, bias); i &+= 1 }
         }
     }
 }

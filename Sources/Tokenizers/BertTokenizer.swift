@@ -121,22 +121,28 @@ public struct BertTokenizer: TextTokenizer {
         [clsTokenId] + ids + [sepTokenId]
     }
 
-    /// The WordPiece decoder: pieces joined by spaces, `##` continuations glued to the previous
-    /// piece, then `tokenizers`' cleanup of spaces before punctuation and contractions.
+    /// The WordPiece decoder of HF `tokenizers` (`decoders.WordPiece(prefix="##", cleanup=True)`,
+    /// what transformers 5.23's `decode` runs): each token after the first gets a space before
+    /// it, or loses its `##` prefix; then `cleanup` runs on each token *separately*, so only a
+    /// piece like " ." / " ," / " ?" / " !" loses its space ("he ' d go.", not "he'd go.").
     public func decode(_ ids: [Int]) -> String {
         var text = ""
-        for (index, id) in ids.enumerated() where id >= 0 && id < wordPiece.tokens.count {
-            let token = addedTokens.first(where: { $0.id == id })?.content ?? wordPiece.tokens[id]
-            if token.hasPrefix(wordPiece.prefix) && index > 0 {
-                text += token.dropFirst(wordPiece.prefix.count)
-            } else {
-                text += (index > 0 ? " " : "") + token
+        var index = 0
+        for id in ids {
+            guard let token = addedTokens.first(where: { $0.id == id })?.content
+                    ?? (id >= 0 && id < wordPiece.tokens.count ? wordPiece.tokens[id] : nil) else { continue }
+            var piece = token
+            if index > 0 {
+                piece = token.hasPrefix(wordPiece.prefix) ? String(token.dropFirst(wordPiece.prefix.count)) : " " + token
             }
-        }
-        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                           (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
-            text = text.replacingOccurrences(of: from, with: to)
+            for (from, to) in Self.cleanup { piece = piece.replacingOccurrences(of: from, with: to) }
+            text += piece
+            index += 1
         }
         return text
     }
+
+    /// `tokenizers`' `decoders::wordpiece::cleanup` replacements, in order.
+    private static let cleanup = [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+                                  (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")]
 }

@@ -105,6 +105,14 @@ struct ConfigSummary: Encodable {
             add("max_position_embeddings", .int(c.maxPositionEmbeddings))
             add("hidden_act", .string(c.hiddenAct))
             add("projection_dim", c.hasProjection ? .int(c.projectionDim) : nil)
+        case let .bert(c):
+            add("hidden_size", .int(c.hiddenSize))
+            add("num_hidden_layers", .int(c.numHiddenLayers))
+            add("num_attention_heads", .int(c.numAttentionHeads))
+            add("intermediate_size", .int(c.intermediateSize))
+            add("vocab_size", .int(c.vocabSize))
+            add("max_position_embeddings", .int(c.maxPositionEmbeddings))
+            add("hidden_act", .string(c.hiddenAct))
         case let .scheduler(c):
             add("num_train_timesteps", .int(c.numTrainTimesteps))
             add("beta_schedule", .string(c.betaSchedule))

@@ -25,7 +25,7 @@ struct ImageCommand: ParsableCommand {
     @Argument(help: "The prompt (empty: unconditional).")
     var prompt: String
 
-    @Option(help: "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, …).")
+    @Option(help: "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, …) or a name `diffuse models` lists (default: \(ModelStore.Modality.image.defaultModel)).")
     var model: String?
 
     @Option(name: [.short, .customLong("output")], help: "The PNG to write.")
@@ -75,12 +75,11 @@ struct ImageCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let request = try checkedRequest()
+        let (request, modelURL) = try checkedRequest()
         let outputs = outputPaths()
-        let modelURL = URL(fileURLWithPath: model ?? "")
         var result: ImageResult?
         let bar = ProgressBar()
-        try reportingErrors(path: model ?? "") {
+        try reportingErrors(path: modelURL.path) {
             defer { bar.finish() }
             let pipeline = try StableDiffusionPipeline(folder: modelURL)
             result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
@@ -103,15 +102,10 @@ struct ImageCommand: ParsableCommand {
 
     /// The request from the options, checked before any model is loaded; a bad option ends the
     /// run with one line on standard error.
-    private func checkedRequest() throws -> ImageRequest {
+    private func checkedRequest() throws -> (ImageRequest, URL) {
         do {
-            guard let model else {
-                throw UsageError("no model: pass --model PATH, a Stable Diffusion folder in diffusers layout (bundled default models are not available yet)")
-            }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw UsageError("\(model): no such model folder")
-            }
+            let modelURL: URL
+            do { modelURL = try ModelStore().resolve(model, for: .image) } catch { throw UsageError("\(error)") }
             guard steps >= 1 else { throw UsageError("--steps \(steps) is invalid: it must be at least 1") }
             guard count >= 1 else { throw UsageError("--count \(count) is invalid: it must be at least 1") }
             guard guidance.isFinite else { throw UsageError("--guidance \(guidance) is invalid: it must be a finite number") }
@@ -148,9 +142,9 @@ struct ImageCommand: ParsableCommand {
                     throw UsageError("--init-image \(initImage): \(error)")
                 }
             }
-            return ImageRequest(prompt: prompt, negativePrompt: negative, width: width, height: height, steps: steps,
+            return (ImageRequest(prompt: prompt, negativePrompt: negative, width: width, height: height, steps: steps,
                                 sampler: samplerName, karras: karras ? true : nil, guidanceScale: guidance,
-                                guidanceRescale: guidanceRescale, eta: eta, clipSkip: clipSkip, seed: seedValue, count: count, initImage: image, strength: strength)
+                                guidanceRescale: guidanceRescale, eta: eta, clipSkip: clipSkip, seed: seedValue, count: count, initImage: image, strength: strength), modelURL)
         } catch let error as UsageError {
             try fail(error.message)
         }

@@ -14,9 +14,17 @@ struct RunResult {
 /// Runs the `diffuse` executable that SwiftPM built next to the test bundle
 /// (`.build/<triple>/debug/diffuse`; the CLITests target depends on it).
 func runDiffuse(_ arguments: String...) throws -> RunResult {
+    try runDiffuse(arguments, environment: [:])
+}
+
+/// Runs `diffuse` with `environment` added to this process's environment.
+func runDiffuse(_ arguments: [String], environment: [String: String]) throws -> RunResult {
     let process = Process()
     process.executableURL = try diffuseExecutable()
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.currentDirectoryURL = repositoryRoot
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -48,7 +56,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// `Tests/Fixtures/tiny-sd`, written by tools/fixtures/make_tiny_pipelines.py.
 let tinySDPath = "Tests/Fixtures/tiny-sd"
 
-private func diffuseExecutable() throws -> URL {
+func diffuseExecutable() throws -> URL {
     let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var candidates = [testBinary.deletingLastPathComponent()]
     if let bundle = Bundle.main.executableURL { candidates.append(bundle.deletingLastPathComponent()) }

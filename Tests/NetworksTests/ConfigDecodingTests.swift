@@ -108,6 +108,16 @@ import Testing
         #expect(betas.trainedBetas == [0.1, 0.2, 0.3])
     }
 
+    /// diffusers saves `-Infinity` (Python's json literal) in every DPM-Solver config.
+    @Test func pythonNonFiniteLiteralsAreAccepted() throws {
+        let dpm = try decode(SchedulerConfig.self, #"""
+            {"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "sample_max_value": Infinity,
+             "note": "NaN and -Infinity stay text in strings \" NaN", "prediction_type": "v_prediction"}
+            """#)
+        #expect(dpm.predictionType == "v_prediction")
+        #expect(throws: ConfigError.self) { try decode(SchedulerConfig.self, #"{"num_train_timesteps": -Infinite}"#) }
+    }
+
     @Test func modelIndex() throws {
         let index = try JSONDecoder().decode(ModelIndex.self, from: Data(PublishedConfigs.sd15ModelIndex.utf8))
         #expect(index.className == "StableDiffusionPipeline")

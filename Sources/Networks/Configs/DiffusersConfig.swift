@@ -29,7 +29,7 @@ extension DiffusersConfig {
         do {
             let config: Self
             do {
-                config = try JSONDecoder().decode(Self.self, from: data)
+                config = try pythonJSONDecoder().decode(Self.self, from: quotingPythonNonFiniteLiterals(data))
             } catch let error as DecodingError {
                 throw ConfigError(error)
             }

@@ -1,0 +1,29 @@
+import Foundation
+import Networks
+
+extension ModelFolder {
+    /// The pipeline's text side from its `text_encoder/` and `tokenizer/` components, chosen by
+    /// the text encoder's class in `model_index.json`: `CLIPTextModel` (Stable Diffusion) or
+    /// `BertModel` (Diffuse's default models, padded to `model_index.json`'s `text_max_length`,
+    /// else the tokenizer's `model_max_length`).
+    public func promptEncoder() throws -> any PromptEncoding {
+        let text = try requiredComponent("text_encoder", expected: "CLIPTextModel or BertModel")
+        let tokenizer = try requiredComponent("tokenizer", expected: "CLIPTokenizer or BertTokenizer")
+        switch text.className {
+        case "BertModel":
+            return try BertPromptEncoder(tokenizerFolder: tokenizer.url, textEncoderFolder: text.url,
+                                         maxLength: indexOption("text_max_length"))
+        case "CLIPTextModel", "CLIPTextModelWithProjection":
+            return try CLIPPromptEncoder(tokenizerFolder: tokenizer.url, textEncoderFolder: text.url)
+        default:
+            throw PipelineError.missingComponent(folder: url.path, name: "text_encoder", expected: "CLIPTextModel or BertModel")
+        }
+    }
+
+    /// An integer option of `model_index.json` (a key that is not a component), or nil.
+    public func indexOption(_ key: String) -> Int? {
+        guard let data = try? Data(contentsOf: url.appendingPathComponent("model_index.json")),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return (object[key] as? NSNumber)?.intValue
+    }
+}

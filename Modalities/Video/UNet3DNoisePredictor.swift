@@ -1,0 +1,20 @@
+import Foundation
+import Networks
+import PipelineComponents
+import Tensors
+
+extension UNet3DConditionModel: NoisePredicting {
+    /// `unet(sample, t, encoder_hidden_states).sample` on video latents [B, C, F, h, w], as
+    /// `TextToVideoSDPipeline` calls it.
+    public func predict(_ sample: Tensor, timestep: Double, encoderHiddenStates: Tensor) throws -> Tensor {
+        try self(sample, timestep: timestep, encoderHiddenStates: encoderHiddenStates)
+    }
+}
+
+extension TextToVideoSDPipeline {
+    /// Loads a diffusers text-to-video folder with Diffuse's `UNet3DConditionModel` (strict loading: a
+    /// missing, misshapen or unused weight is an error naming its key).
+    public init(folder url: URL) throws {
+        try self.init(folder: url) { component in try UNet3DConditionModel(folder: component.url) }
+    }
+}

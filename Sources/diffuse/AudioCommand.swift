@@ -1,0 +1,262 @@
+import ArgumentParser
+import AudioModality
+import DiffusionCore
+import Foundation
+import MediaIO
+import PipelineComponents
+import Tensors
+
+/// `diffuse audio PROMPT --model PATH -o clip.wav …`: text to audio (or audio to audio with
+/// `--init-audio`) with an AudioLDM folder in diffusers layout, written through libsndfile with
+/// its generation metadata, and optionally its log-mel spectrogram as a PNG. One line on
+/// standard output when done; a progress bar on standard error when it is a terminal.
+struct AudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audio",
+        abstract: "Make an audio clip from a prompt with an AudioLDM model folder.",
+        discussion: """
+            Writes WAV (16/24-bit PCM or 32-bit float), FLAC or Ogg Vorbis, chosen by the \
+            extension or --format, with title = the prompt, comment = the request as JSON and \
+            software = Diffuse and its version. With --count N > 1 the files are named with an \
+            index before the extension: clip-1.wav, clip-2.wav, … The same seed, sampler, steps \
+            and guidance give the waveform diffusers' AudioLDMPipeline gives.
+            """
+    )
+
+    @Argument(help: "The prompt (empty: unconditional).")
+    var prompt: String
+
+    @Option(help: "An AudioLDM folder in diffusers layout (model_index.json, unet/, vae/, vocoder/, …).")
+    var model: String?
+
+    @Option(name: [.short, .customLong("output")], help: "The audio file to write (.wav, .flac, .ogg).")
+    var output = "clip.wav"
+
+    @Option(parsing: .unconditional, help: "Length in seconds (default: 5, or the init audio's length).")
+    var seconds: Double?
+
+    @Option(help: "Sampling steps.")
+    var steps = 10
+
+    @Option(help: "The sampler (default: the model's scheduler): \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sampler: String?
+
+    @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
+    var karras = false
+
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale (≤ 1: no guidance).")
+    var guidance = 2.5
+
+    @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")
+    var seed: String?
+
+    @Option(help: "The negative prompt.")
+    var negative = ""
+
+    @Option(help: "Clips to make in one batch.")
+    var count = 1
+
+    @Option(help: "The file format (default: from the extension): \(AudioFileFormat.names.joined(separator: ", ")).")
+    var format: String?
+
+    @Option(name: .customLong("sample-rate"), parsing: .unconditional,
+            help: "Resample to this rate in Hz, \(AudioRequest.supportedSampleRates.lowerBound)…\(AudioRequest.supportedSampleRates.upperBound) (default: the vocoder's, 16000 for AudioLDM).")
+    var sampleRate: Int?
+
+    @Option(name: .customLong("init-audio"), help: "An audio file to start from (audio to audio).")
+    var initAudio: String?
+
+    @Option(parsing: .unconditional, help: "How far from the init audio to go, 0…1 (audio to audio).")
+    var strength = 0.8
+
+    @Option(help: "Also write the log-mel spectrogram as a PNG (low frequencies at the bottom).")
+    var spectrogram: String?
+
+    func run() throws {
+        let started = Date()
+        let (request, fileFormat) = try checkedRequest()
+        let outputs = Self.indexedPaths(output, count: count, defaultExtension: "wav")
+        let pictures = spectrogram.map { Self.indexedPaths($0, count: count, defaultExtension: "png") }
+        let modelURL = URL(fileURLWithPath: model ?? "")
+        var result: AudioResult?
+        let bar = ProgressBar()
+        try reportingErrors(path: model ?? "") {
+            defer { bar.finish() }
+            let pipeline = try AudioLDMPipeline(folder: modelURL)
+            result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
+        }
+        guard let result else { throw ExitCode.failure }
+        warnIfTruncated("prompt", result.droppedPrompt)
+        warnIfTruncated("negative prompt", result.droppedNegativePrompt)
+        let settings = result.settings
+        var formatWritten = fileFormat
+        for (index, clip) in result.audio.enumerated() {
+            let metadata = metadata(for: request, settings: settings, model: modelURL.lastPathComponent, index: index)
+            do {
+                let report = try AudioWriter.write(clip, to: URL(fileURLWithPath: outputs[index]), format: fileFormat, metadata: metadata)
+                formatWritten = report.format
+                if report.clippedSamples > 0 {
+                    warn("\(report.clippedSamples) samples of \(outputs[index]) were outside [-1, 1] and were clipped to ±1")
+                }
+                if let pictures {
+                    let mel = result.melSpectrograms                                          // [B, frames, mels]
+                    let per = mel.shape[1] * mel.shape[2]
+                    let image = try SpectrogramImage.render(logMel: Tensor(shape: [mel.shape[1], mel.shape[2]],
+                                                                           scalars: Array(mel.scalars[(index * per)..<((index + 1) * per)])))
+                    try PNGWriter.write(image, to: URL(fileURLWithPath: pictures[index]), metadata: metadata)
+                }
+            } catch {
+                try fail("\(error)")
+            }
+        }
+        let duration = result.audio.first?.duration ?? 0
+        let written = outputs.joined(separator: ", ") + (pictures.map { " and " + $0.joined(separator: ", ") } ?? "")
+        print("wrote \(written) (" + String(format: "%.2f s", duration) + " at \(settings.sampleRate) Hz, "
+              + "\(formatWritten.map { "\($0)" } ?? "audio"), seed \(request.seed), "
+              + String(format: "%.1f s)", Date().timeIntervalSince(started)))
+    }
+
+    /// The request and file format from the options, checked before any model is loaded; a bad
+    /// option ends the run with one line on standard error.
+    private func checkedRequest() throws -> (AudioRequest, AudioFileFormat?) {
+        do {
+            guard let model else {
+                throw UsageError("no model: pass --model PATH, an AudioLDM folder in diffusers layout (bundled default models are not available yet)")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("\(model): no such model folder")
+            }
+            if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= AudioAdapter.maximumSeconds) {
+                throw UsageError("--seconds \(seconds) is invalid: it must be a number of seconds above 0 and at most \(Int(AudioAdapter.maximumSeconds))")
+            }
+            guard steps >= 1 else { throw UsageError("--steps \(steps) is invalid: it must be at least 1") }
+            guard count >= 1 else { throw UsageError("--count \(count) is invalid: it must be at least 1") }
+            guard guidance.isFinite else { throw UsageError("--guidance \(guidance) is invalid: it must be a finite number") }
+            guard strength.isFinite, (0...1).contains(strength) else {
+                throw UsageError("--strength \(strength) is invalid: it must be between 0 and 1")
+            }
+            if let sampleRate, !AudioRequest.supportedSampleRates.contains(sampleRate) {
+                let range = AudioRequest.supportedSampleRates
+                throw UsageError("--sample-rate \(sampleRate) is invalid: supported rates are \(range.lowerBound) to \(range.upperBound) Hz")
+            }
+            let samplerName = try sampler.map { name in
+                do { return try SamplerName(parsing: name) } catch { throw UsageError("--sampler: \(error)") }
+            }
+            if karras, let samplerName, !samplerName.supportsKarras {
+                let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
+                throw UsageError("--karras is not available with sampler \(samplerName.rawValue): Karras sigmas are available with \(valid)")
+            }
+            let seedValue: TorchSeed
+            if let seed {
+                do { seedValue = try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
+            } else {
+                seedValue = TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max)))
+            }
+            let fileFormat = try outputFormat()
+            try checkWritable(output)
+            if let spectrogram {
+                guard spectrogram.lowercased().hasSuffix(".png") else {
+                    throw UsageError("--spectrogram \(spectrogram) is invalid: it must name a .png file")
+                }
+                try checkWritable(spectrogram)
+            }
+            var clip: PCMAudio?
+            if let initAudio {
+                do { clip = try AudioReader.read(contentsOf: URL(fileURLWithPath: initAudio)).audio } catch {
+                    throw UsageError("--init-audio \(initAudio): \(error)")
+                }
+            }
+            let request = AudioRequest(prompt: prompt, negativePrompt: negative,
+                                       seconds: seconds ?? (clip == nil ? 5 : nil), steps: steps, sampler: samplerName,
+                                       karras: karras ? true : nil, guidanceScale: guidance, seed: seedValue, count: count,
+                                       sampleRate: sampleRate, initAudio: clip, strength: strength)
+            do { try request.validate() } catch { throw UsageError("\(error)") }
+            return (request, fileFormat)
+        } catch let error as UsageError {
+            try fail(error.message)
+        }
+    }
+
+    /// `--format` if given, else the extension's format (nil: `AudioWriter` picks it from the extension).
+    private func outputFormat() throws -> AudioFileFormat? {
+        do {
+            if let format { return try AudioFileFormat(name: format) }
+            if URL(fileURLWithPath: output).pathExtension.isEmpty {
+                throw UsageError("\(output): no extension to choose the audio format from: name a .wav, .flac or .ogg file, or pass --format")
+            }
+            _ = try AudioFileFormat(fileExtension: URL(fileURLWithPath: output).pathExtension)
+            return nil
+        } catch let error as MediaIOError {
+            throw UsageError(format == nil ? "\(output): unknown audio format: \(error.reason); or pass --format"
+                                           : "--format \(format ?? ""): \(error.reason)")
+        }
+    }
+
+    /// Throws unless `file`'s folder exists and is writable and `file` is not a folder.
+    private func checkWritable(_ file: String) throws {
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("\(file): cannot write: the folder \(folder) does not exist")
+        }
+        guard access(folder, W_OK) == 0 else { throw UsageError("\(file): cannot write: the folder \(folder) is not writable") }
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw UsageError("\(file): cannot write: it is a folder")
+        }
+    }
+
+    /// `path` for one file; `stem-1.ext`, `stem-2.ext`, … for several.
+    static func indexedPaths(_ path: String, count: Int, defaultExtension: String) -> [String] {
+        guard count > 1 else { return [path] }
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension.isEmpty ? defaultExtension : url.pathExtension
+        let stem = url.pathExtension.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return (1...count).map { "\(stem)-\($0).\(ext)" }
+    }
+
+    /// The metadata of clip `index` (and of its spectrogram).
+    private func metadata(for request: AudioRequest, settings: ResolvedAudioSettings, model: String,
+                          index: Int) -> GenerationMetadata {
+        var extra: [GenerationMetadata.Parameter] = [.init("Sample rate", "\(settings.sampleRate)")]
+        if settings.karras { extra.append(.init("Schedule type", "Karras")) }
+        if request.initAudio != nil { extra.append(.init("Denoising strength", "\(request.strength)")) }
+        if request.count > 1 {
+            extra.append(.init("Batch size", "\(request.count)"))
+            extra.append(.init("Batch pos", "\(index)"))
+        }
+        var json = ["model": model]
+        if let initAudio { json["init_audio_path"] = initAudio }
+        return GenerationMetadata(
+            prompt: request.prompt, negativePrompt: request.negativePrompt, model: model,
+            sampler: settings.sampler.displayName, steps: request.steps, guidance: request.guidanceScale,
+            seed: request.seed.value, duration: settings.geometry.seconds, engineVersion: diffuseVersion,
+            requestJSON: request.json(seconds: settings.geometry.seconds, sampleRate: settings.sampleRate,
+                                      sampler: settings.sampler, karras: settings.karras, extra: json),
+            additionalParameters: extra)
+    }
+
+    /// Ends the run with `diffuse: error: <message>` on one line of standard error, status 1.
+    private func fail(_ message: String) throws -> Never {
+        let line = "diffuse: error: \(message)".replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        throw ExitCode.failure
+    }
+
+    /// One `diffuse: warning: …` line on standard error.
+    private func warn(_ message: String) {
+        FileHandle.standardError.write(Data(("diffuse: warning: " + message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+    }
+
+    /// One line on standard error when truncation dropped part of a prompt.
+    private func warnIfTruncated(_ what: String, _ dropped: String) {
+        guard !dropped.isEmpty else { return }
+        warn("the \(what) is longer than the text encoder's token limit; dropped: \"\(dropped)\"")
+    }
+}
+
+/// A bad command-line option: reported as one line, exit status 1.
+private struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
