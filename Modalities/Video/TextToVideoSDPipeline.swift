@@ -66,7 +66,7 @@ public struct ResolvedVideoSettings: Sendable, Equatable {
 /// tools/fixtures/fx_text2video_pipeline.py). Limitations: one video per prompt, no `eta` (DDIM runs with
 /// 0), no init-video resizing.
 public struct TextToVideoSDPipeline: Sendable {
-    /// The text encoder (tokenizer + CLIP).
+    /// The text encoder (tokenizer + CLIP, or BERT for Diffuse's default model).
     public let textEncoder: any PromptEncoding
     /// The denoising network (latents [B, C, F, h, w]).
     public let unet: any NoisePredicting
@@ -94,8 +94,6 @@ public struct TextToVideoSDPipeline: Sendable {
             throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: "UNet3DConditionModel")
         }
         let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
-        let textComponent = try folder.requiredComponent("text_encoder", expected: "CLIPTextModel")
-        let tokenizerComponent = try folder.requiredComponent("tokenizer", expected: "CLIPTokenizer")
         let schedulerConfig = try folder.schedulerConfig()
         let vae = try AutoencoderKL(folder: vaeComponent.url)
         let sampleSize: [Int]
@@ -105,7 +103,7 @@ public struct TextToVideoSDPipeline: Sendable {
         default: sampleSize = [32, 32]
         }
         let f = vae.config.downsamplingFactor
-        self.init(textEncoder: try CLIPPromptEncoder(tokenizerFolder: tokenizerComponent.url, textEncoderFolder: textComponent.url),
+        self.init(textEncoder: try folder.promptEncoder(),
                   unet: try loadUNet(unetComponent),
                   adapter: VideoAdapter(vae: vae, defaultWidth: sampleSize[1] * f, defaultHeight: sampleSize[0] * f),
                   scheduler: try SchedulerMapping(schedulerConfig))

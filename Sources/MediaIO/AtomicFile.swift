@@ -159,11 +159,16 @@ public final class AtomicFile {
     }
 
     /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove every temporary file in
-    /// progress and then let the signal kill the process as it would have. Call once, early
-    /// (e.g. at the CLI's start). A program with its own handlers calls
-    /// `removeTemporaryFiles()` from them instead.
+    /// progress and then let the signal kill the process as it would have, and unblocks those
+    /// signals in the calling thread (a mask inherited from the parent process must not hold them
+    /// back). Call once, early (e.g. at the CLI's start), before starting other threads. A program
+    /// with its own handlers calls `removeTemporaryFiles()` from them instead.
     public static func installSignalCleanup(signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) throws {
         try TemporaryFiles.installSignalHandlers(signals)
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Removes every temporary file in progress; async-signal-safe (atomic loads and

@@ -75,6 +75,8 @@ struct ImageCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        // Ctrl-C, kill and a closed terminal remove the temporary file being written.
+        try? AtomicFile.installSignalCleanup()
         let (request, modelURL) = try checkedRequest()
         let outputs = outputPaths()
         var result: ImageResult?

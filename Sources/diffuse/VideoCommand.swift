@@ -28,7 +28,7 @@ struct VideoCommand: ParsableCommand {
     @Argument(help: "The prompt (empty: unconditional).")
     var prompt: String
 
-    @Option(help: "A text-to-video folder in diffusers layout (model_index.json, unet/, vae/, …).")
+    @Option(help: "A text-to-video folder in diffusers layout (model_index.json, unet/, vae/, …) or a name `diffuse models` lists (default: \(ModelStore.Modality.video.defaultModel)).")
     var model: String?
 
     @Option(name: [.short, .customLong("output")], help: "The video to write: .mp4, .webm, .gif, a folder or frame_%04d.png.")
@@ -87,20 +87,15 @@ struct VideoCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        // Ctrl-C, kill and a closed terminal remove the temporary file being written; a mask inherited
-        // from the parent must not hold those signals back.
+        // Ctrl-C, kill and a closed terminal remove the temporary file being written.
         try? AtomicFile.installSignalCleanup()
-        var cleanupSignals = sigset_t()
-        sigemptyset(&cleanupSignals)
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&cleanupSignals, signalNumber) }
-        pthread_sigmask(SIG_UNBLOCK, &cleanupSignals, nil)
         VideoWriter.silenceFFmpegLog()
         let plan = try checkedPlan()
         let request = plan.request
-        let modelURL = URL(fileURLWithPath: model ?? "")
+        let modelURL = plan.modelURL
         var result: VideoResult?
         var soundtrack = plan.soundtrack
-        try reportingErrors(path: model ?? "") {
+        try reportingErrors(path: modelURL.path) {
             let bar = ProgressBar()
             defer { bar.finish() }
             let pipeline = try TextToVideoSDPipeline(folder: modelURL)
@@ -147,16 +142,15 @@ struct VideoCommand: ParsableCommand {
         var request: VideoRequest
         var format: VideoFormat
         var soundtrack: PCMAudio?
+        var modelURL: URL
     }
 
     /// The request, container and soundtrack from the options; a bad option ends the run with one line
     /// on standard error before anything is loaded.
     private func checkedPlan() throws -> Plan {
         do {
-            guard let model else {
-                throw UsageError("no model: pass --model PATH, a text-to-video folder in diffusers layout (bundled default models are not available yet)")
-            }
-            try checkFolder(model, "model")
+            let modelURL: URL
+            do { modelURL = try ModelStore().resolve(model, for: .video) } catch { throw UsageError("\(error)") }
             guard (1...VideoRequest.maximumFrames).contains(frames) else {
                 throw UsageError("--frames \(frames) is invalid: it must be between 1 and \(VideoRequest.maximumFrames)")
             }
@@ -210,7 +204,7 @@ struct VideoCommand: ParsableCommand {
                                        karras: karras ? true : nil, guidanceScale: guidance, seed: seedValue,
                                        initVideo: clip, strength: strength)
             do { try request.validate() } catch { throw UsageError("\(error)") }
-            return Plan(request: request, format: format, soundtrack: soundtrack)
+            return Plan(request: request, format: format, soundtrack: soundtrack, modelURL: modelURL)
         } catch let error as UsageError {
             try fail(error.message)
         }
