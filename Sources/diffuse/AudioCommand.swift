@@ -6,37 +6,41 @@ import MediaIO
 import PipelineComponents
 import Tensors
 
-/// `diffuse audio PROMPT --model PATH -o clip.wav …`: text to audio (or audio to audio with
-/// `--init-audio`) with an AudioLDM folder in diffusers layout, written through libsndfile with
+/// `diffuse audio PROMPT [--model NAME|PATH] -o clip.wav …`: text to audio with the bundled
+/// default model (`DiffuseMelPipeline`, Models/diffuse-audio-16k) or an AudioLDM folder in
+/// diffusers layout (also audio to audio with `--init-audio`), chosen by `model_index.json`'s
+/// `_class_name`, written through libsndfile with
 /// its generation metadata, and optionally its log-mel spectrogram as a PNG. One line on
 /// standard output when done; a progress bar on standard error when it is a terminal.
 struct AudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audio",
-        abstract: "Make an audio clip from a prompt with an AudioLDM model folder.",
+        abstract: "Make an audio clip from a prompt (default model: \(ModelStore.Modality.audio.defaultModel)).",
         discussion: """
             Writes WAV (16/24-bit PCM or 32-bit float), FLAC or Ogg Vorbis, chosen by the \
             extension or --format, with title = the prompt, comment = the request as JSON and \
             software = Diffuse and its version. With --count N > 1 the files are named with an \
             index before the extension: clip-1.wav, clip-2.wav, … The same seed, sampler, steps \
-            and guidance give the waveform diffusers' AudioLDMPipeline gives.
+            and guidance give the waveform diffusers' AudioLDMPipeline gives (AudioLDM folders) or the \
+            recipe's Python loop gives (the default model, which makes 4.08 s clips: a shorter \
+            --seconds keeps their start).
             """
     )
 
     @Argument(help: "The prompt (empty: unconditional).")
     var prompt: String
 
-    @Option(help: "An AudioLDM folder in diffusers layout (model_index.json, unet/, vae/, vocoder/, …).")
+    @Option(help: "A model folder (DiffuseMelPipeline, or AudioLDM in diffusers layout) or a name `diffuse models` lists (default: \(ModelStore.Modality.audio.defaultModel)).")
     var model: String?
 
     @Option(name: [.short, .customLong("output")], help: "The audio file to write (.wav, .flac, .ogg).")
     var output = "clip.wav"
 
-    @Option(parsing: .unconditional, help: "Length in seconds (default: 5, or the init audio's length).")
+    @Option(parsing: .unconditional, help: "Length in seconds (default: the model's clip, 4.08 s for the default model; AudioLDM: 5, or the init audio's length).")
     var seconds: Double?
 
-    @Option(help: "Sampling steps.")
-    var steps = 10
+    @Option(help: "Sampling steps (default: the model's, 20 for the default model; AudioLDM: 10).")
+    var steps: Int?
 
     @Option(help: "The sampler (default: the model's scheduler): \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sampler: String?
@@ -44,8 +48,8 @@ struct AudioCommand: ParsableCommand {
     @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
     var karras = false
 
-    @Option(parsing: .unconditional, help: "Classifier-free guidance scale (≤ 1: no guidance).")
-    var guidance = 2.5
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, ≤ 1: no guidance (default: the model's, 3 for the default model; AudioLDM: 2.5).")
+    var guidance: Double?
 
     @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")
     var seed: String?
@@ -74,16 +78,18 @@ struct AudioCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let (request, fileFormat) = try checkedRequest()
+        let (request, fileFormat, modelURL, kind) = try checkedRequest()
         let outputs = Self.indexedPaths(output, count: count, defaultExtension: "wav")
         let pictures = spectrogram.map { Self.indexedPaths($0, count: count, defaultExtension: "png") }
-        let modelURL = URL(fileURLWithPath: model ?? "")
         var result: AudioResult?
         let bar = ProgressBar()
-        try reportingErrors(path: model ?? "") {
+        try reportingErrors(path: modelURL.path) {
             defer { bar.finish() }
-            let pipeline = try AudioLDMPipeline(folder: modelURL)
-            result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
+            let observe: (SamplerStep) throws -> Void = { step in bar.update(done: step.step + 1, total: step.total) }
+            switch kind {
+            case .audioLDM: result = try AudioLDMPipeline(folder: modelURL).generate(request, observe: observe)
+            case .diffuseMel: result = try DiffuseMelPipeline(folder: modelURL).generate(request, observe: observe)
+            }
         }
         guard let result else { throw ExitCode.failure }
         warnIfTruncated("prompt", result.droppedPrompt)
@@ -118,15 +124,31 @@ struct AudioCommand: ParsableCommand {
 
     /// The request and file format from the options, checked before any model is loaded; a bad
     /// option ends the run with one line on standard error.
-    private func checkedRequest() throws -> (AudioRequest, AudioFileFormat?) {
+    private func checkedRequest() throws -> (AudioRequest, AudioFileFormat?, URL, PipelineKind) {
         do {
-            guard let model else {
-                throw UsageError("no model: pass --model PATH, an AudioLDM folder in diffusers layout (bundled default models are not available yet)")
+            let modelURL: URL
+            do { modelURL = try ModelStore().resolve(model, for: .audio) } catch { throw UsageError("\(error)") }
+            let kind: PipelineKind
+            let defaults: (steps: Int, guidance: Double)
+            do {
+                let options = try DiffuseMelIndexOptions.load(folder: modelURL)
+                switch options.className {
+                case "AudioLDMPipeline":
+                    kind = .audioLDM
+                    defaults = (options.defaultSteps ?? 10, options.defaultGuidanceScale ?? 2.5)
+                case "DiffuseMelPipeline":
+                    kind = .diffuseMel
+                    defaults = (options.defaultSteps ?? 20, options.defaultGuidanceScale ?? 3)
+                default:
+                    throw UsageError("\(modelURL.path): model_index.json's _class_name \"\(options.className)\" is not an audio pipeline Diffuse runs (AudioLDMPipeline, DiffuseMelPipeline)")
+                }
+            } catch let error as UsageError {
+                throw error
+            } catch {
+                throw UsageError("\(error)")
             }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw UsageError("\(model): no such model folder")
-            }
+            let steps = self.steps ?? defaults.steps
+            let guidance = self.guidance ?? defaults.guidance
             if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= AudioAdapter.maximumSeconds) {
                 throw UsageError("--seconds \(seconds) is invalid: it must be a number of seconds above 0 and at most \(Int(AudioAdapter.maximumSeconds))")
             }
@@ -168,11 +190,11 @@ struct AudioCommand: ParsableCommand {
                 }
             }
             let request = AudioRequest(prompt: prompt, negativePrompt: negative,
-                                       seconds: seconds ?? (clip == nil ? 5 : nil), steps: steps, sampler: samplerName,
+                                       seconds: seconds ?? (clip == nil && kind == .audioLDM ? 5 : nil), steps: steps, sampler: samplerName,
                                        karras: karras ? true : nil, guidanceScale: guidance, seed: seedValue, count: count,
                                        sampleRate: sampleRate, initAudio: clip, strength: strength)
             do { try request.validate() } catch { throw UsageError("\(error)") }
-            return (request, fileFormat)
+            return (request, fileFormat, modelURL, kind)
         } catch let error as UsageError {
             try fail(error.message)
         }
@@ -253,6 +275,14 @@ struct AudioCommand: ParsableCommand {
         guard !dropped.isEmpty else { return }
         warn("the \(what) is longer than the text encoder's token limit; dropped: \"\(dropped)\"")
     }
+}
+
+/// The audio pipelines `diffuse audio` runs, by `model_index.json`'s `_class_name`.
+private enum PipelineKind {
+    /// diffusers' AudioLDMPipeline (CLAP, VAE, HiFi-GAN).
+    case audioLDM
+    /// Diffuse's default model (BERT, log-mel UNet, Griffin-Lim).
+    case diffuseMel
 }
 
 /// A bad command-line option: reported as one line, exit status 1.

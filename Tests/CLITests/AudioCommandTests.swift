@@ -64,6 +64,33 @@ let tinyAudioLDMPath = "Tests/Fixtures/tiny-audioldm"
         }
     }
 
+    /// No --model: the bundled default (Models/diffuse-audio-16k, DiffuseMelPipeline) with its
+    /// default guidance and duration; needs Models/text-encoders/all-MiniLM-L6-v2 (tools/install.sh).
+    @Test func defaultModelWritesAWAV() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("piano.wav").path
+        let result = try runDiffuse("audio", "a piano playing a low note", "-o", out, "--steps", "2", "--seed", "0")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote \(out) (4.08 s at 16000 Hz, WAV PCM 16-bit, seed 0, "), "\(result.stdout)")
+        let file = try AudioReader.read(contentsOf: URL(fileURLWithPath: out))
+        #expect(file.audio.sampleRate == 16000 && file.audio.channels == 1 && file.audio.frameCount == 65280)
+        #expect((file.audio.samples.map(abs).max() ?? 0) > 1e-3, "the clip is not silent")
+        let json = try request(file.tags)
+        #expect(json["model"] as? String == "diffuse-audio-16k" && json["steps"] as? Int == 2)
+        #expect(json["guidance_scale"] as? Double == 3 && json["sampler"] as? String == "dpmpp_2m", "\(json)")
+    }
+
+    @Test func defaultModelRefusesLongerClips() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("x.wav").path
+        let result = try runDiffuse("audio", "rain", "-o", out, "--steps", "1", "--seconds", "5")
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1 && result.stderr.contains("this model makes clips of 4.08 s"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).isEmpty)
+    }
+
     @Test func writesResampledFLACs() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }

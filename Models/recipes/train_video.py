@@ -1,0 +1,177 @@
+"""Trains diffuse-video-64's UNet3DConditionModel (text-to-video-ms architecture, small) on VAE
+latents [4, 16, 16, 16] of procedural moving-shape clips, conditioned on all-MiniLM-L6-v2
+per-token embeddings, and writes the TextToVideoSDPipeline-layout folder Models/diffuse-video-64/.
+
+The spatial layers start from diffuse-image-64's UNet (same block layout and key names, as
+ModelScope's text-to-video started from Stable Diffusion); the temporal layers start as
+diffusers initialises them. Most steps see random 8-frame windows of the 16-frame clips (the
+temporal layers are convolutional/attention over frames, so they run on 16 frames unchanged);
+every 4th step sees whole 16-frame clips. v prediction, cosine schedule, min-SNR-5, 10% caption
+dropout, EMA.
+
+    nice -n 10 python Models/recipes/train_video.py --steps N --decay-at M --seed 0 \
+        --init /work/data/diffuse/image/ckpt_step200.pt
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+from diffusers import DDPMScheduler, UNet3DConditionModel
+
+import common
+import train_image
+
+FOLDER = os.path.join(common.MODELS, "diffuse-video-64")
+
+
+def unet_config():
+    img = train_image.unet_config()
+    return dict(
+        sample_size=16, in_channels=4, out_channels=4,
+        down_block_types=[b.replace("2D", "3D") for b in img["down_block_types"]],
+        up_block_types=[b.replace("2D", "3D") for b in img["up_block_types"]],
+        block_out_channels=img["block_out_channels"],
+        layers_per_block=img["layers_per_block"],
+        cross_attention_dim=common.TEXT_DIM,
+        attention_head_dim=img["attention_head_dim"],
+        norm_num_groups=img["norm_num_groups"],
+    )
+
+
+def prepare(args, log):
+    cache = os.path.join(args.work, f"data_{args.clips}.pt")
+    if os.path.exists(cache):
+        return torch.load(cache)
+    data = np.load(os.path.join(args.data, "videos.npz"))
+    caps = [str(c) for c in data["captions"][:args.clips]]
+    latent_cache = os.path.join(args.work, f"latents_{args.clips}.pt")
+    if os.path.exists(latent_cache):
+        latents = torch.load(latent_cache)
+    else:
+        clips = data["clips"][:args.clips]
+        vae = train_image.load_vae(os.path.join(common.MODELS, "diffuse-image-64", "vae"))
+        n, f = clips.shape[:2]
+        lat = train_image.encode_latents(vae, clips.reshape(n * f, *clips.shape[2:]))  # [N*F, 4, 16, 16]
+        latents = lat.view(n, f, *lat.shape[1:]).permute(0, 2, 1, 3, 4).contiguous().half()  # [N, 4, F, 16, 16]
+        torch.save(latents, latent_cache)
+    log(f"latents {tuple(latents.shape)} std {float(latents.float().std()):.3f}")
+    te = common.TextEncoder()
+    unique = sorted(set(caps)) + [""]
+    emb = te.encode(unique)
+    index = {c: i for i, c in enumerate(unique)}
+    out = dict(latents=latents, emb=emb, ids=torch.tensor([index[c] for c in caps]), empty=len(unique) - 1)
+    torch.save(out, cache)
+    log(f"captions {len(unique) - 1} distinct")
+    return out
+
+
+def warm_start(unet, path, log):
+    while not os.path.exists(path):
+        log(f"waiting for {path}")
+        time.sleep(30)
+    time.sleep(5)
+    state = torch.load(path)
+    spatial = dict(state["ema"])
+    own = unet.state_dict()
+    for k, v in spatial.items():  # the 2D transformers' 1x1-conv proj_in/proj_out are Linear in 3D blocks
+        if k in own and v.dim() == 4 and own[k].dim() == 2 and v.shape[:2] == own[k].shape:
+            spatial[k] = v[:, :, 0, 0]
+    result = unet.load_state_dict(spatial, strict=False)
+    log(f"warm start from {path} (image step {state['step']}): {len(spatial) - len(result.unexpected_keys)} tensors "
+        f"loaded, {len(result.missing_keys)} temporal tensors new, unexpected {result.unexpected_keys}")
+    return state["step"]
+
+
+def write_folder(out):
+    train_image.write_pipeline_files(out, "TextToVideoSDPipeline", "UNet3DConditionModel")
+    vae = os.path.join(out, "vae")
+    if not os.path.exists(vae):
+        os.symlink(os.path.join("..", "diffuse-image-64", "vae"), vae)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--minutes", type=float, default=0, help="wall-time cap (0: none); the log names the steps reached")
+    p.add_argument("--decay-at", type=int, default=0, help="step of the 10x lr drop (0: at 75%% of --minutes or --steps)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--window", type=int, default=8)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--clips", type=int, default=2400)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--ema", type=float, default=0.99)
+    p.add_argument("--init", default="", help="diffuse-image-64 training checkpoint for the spatial layers")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data", default=common.DATA)
+    p.add_argument("--work", default=os.path.join(common.DATA, "video"))
+    p.add_argument("--out", default=FOLDER)
+    p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
+    a = p.parse_args()
+    common.set_threads(a.threads)
+    if a.export:
+        step = train_image.export_checkpoint(a.export, a.out, UNet3DConditionModel, unet_config())
+        write_folder(a.out)
+        print(f"exported step {step} to {a.out}")
+        return
+    common.seed_all(a.seed)
+    os.makedirs(a.work, exist_ok=True)
+    log = common.Log(os.path.join(a.work, "train.log"))
+    d = prepare(a, log)
+    latents, emb, ids, empty = d["latents"], d["emb"], d["ids"], d["empty"]
+    frames = latents.shape[2]
+
+    unet = UNet3DConditionModel(**unet_config())
+    init_step = warm_start(unet, a.init, log) if a.init else 0
+    ema = UNet3DConditionModel(**unet_config())
+    ema.load_state_dict(unet.state_dict())
+    ema.requires_grad_(False)
+    params = sum(p.numel() for p in unet.parameters())
+    log(f"unet parameters {params:,}")
+    sched = DDPMScheduler(**{k: v for k, v in common.scheduler_config().items()
+                             if k in ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end",
+                                      "prediction_type")})
+    opt = torch.optim.AdamW(unet.parameters(), lr=a.lr, weight_decay=1e-2)
+    clock = common.StepClock(a.steps, a.minutes, a.decay_at, log)
+    gen = torch.Generator().manual_seed(a.seed)
+    losses = []
+    step = 0
+    while clock.more(step):
+        step += 1
+        for g in opt.param_groups:
+            g["lr"] = a.lr * clock.lr_factor(step)
+        full = step % 4 == 0
+        b = max(1, a.batch // 2) if full else a.batch
+        w = frames if full else a.window
+        idx = torch.randint(0, len(latents), (b,), generator=gen)
+        start = int(torch.randint(0, frames - w + 1, (1,), generator=gen))
+        x = latents[idx, :, start:start + w].float()  # [B, 4, W, 16, 16]
+        cap = ids[idx].clone()
+        cap[torch.rand(b, generator=gen) < a.dropout] = empty
+        loss, raw = train_image.diffusion_loss(unet, x, emb[cap], sched, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        opt.step()
+        train_image.ema_update(ema, unet, min(a.ema, (1 + step) / (10 + step)))
+        losses.append((step, raw))
+        if step % 20 == 0 or step == 1:
+            log(f"step {step}/{a.steps} loss {np.mean([l for _, l in losses[-20:]]):.4f} lr {opt.param_groups[0]['lr']:.2e}")
+        if step % 100 == 0:
+            torch.save(dict(unet=unet.state_dict(), ema=ema.state_dict(), step=step), os.path.join(a.work, "ckpt.pt"))
+
+    common.save_fp16(ema, os.path.join(a.out, "unet"))
+    write_folder(a.out)
+    common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 20 steps)", common.smooth(losses, 20), (40, 140, 60))],
+                       "diffuse-video-64 UNet3D")
+    common.write_json(os.path.join(a.work, "summary.json"),
+                      dict(steps=step, decay_at=clock.decay_at, batch=a.batch, window=a.window, lr=a.lr, seed=a.seed,
+                           clips=len(latents), init_image_step=init_step, wall_seconds=log.elapsed(),
+                           parameters=params, final_loss=float(np.mean([l for _, l in losses[-100:]]))))
+    log("saved", a.out)
+
+
+if __name__ == "__main__":
+    main()
