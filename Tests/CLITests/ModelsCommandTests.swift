@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import Testing
 
 /// `diffuse models` and model lookup by name: the test fixtures' tiny pipelines seen as user
@@ -35,5 +36,31 @@ import Testing
         #expect(missing.stderrLines.count == 1, "\(missing.stderr)")
         #expect(missing.stderr.contains("no-such-model: no such model folder; `diffuse models` sees these image models: tiny-sd"),
                 "\(missing.stderr)")
+    }
+}
+
+/// The bundled default image and video models run without `--model` (few steps and frames:
+/// this checks the chain loads and writes media, not the models' quality; the model cards
+/// report that).
+@Suite struct DefaultModelTests {
+    @Test func imageWithoutAModel() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("circle.png").path
+        let result = try runDiffuse("image", "a red circle on a blue background", "-o", out, "--steps", "2", "--seed", "1")
+        #expect(result.status == 0, "\(result.stderr)")
+        let png = try PNGReader.read(contentsOf: URL(fileURLWithPath: out))
+        #expect(png.image.width == 64 && png.image.height == 64)
+        #expect(png.text("parameters")?.contains("Model: diffuse-image-64") == true, "\(png.text("parameters") ?? "")")
+    }
+
+    @Test func videoWithoutAModel() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("ball.gif").path
+        let result = try runDiffuse("video", "a yellow ball moving from left to right", "-o", out, "--frames", "2",
+                                    "--steps", "1", "--seed", "1")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote \(out) (2 frames"), "\(result.stdout)")
     }
 }
