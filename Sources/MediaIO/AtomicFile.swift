@@ -50,15 +50,19 @@ public final class AtomicFile {
         var attempt = 0
         while true {
             let candidate = folder + "/" + prefix + "\(pid)." + AtomicFile.randomSuffix() + ".tmp"
+            // Registered before it exists, so a signal between creation and registration cannot
+            // leave it behind (unlinking a name not yet created is harmless; the name holds our pid).
+            let registered = TemporaryFiles.register(candidate)
             let fd = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 {
                 destination = path
                 temporaryPath = candidate
                 fileDescriptor = fd
-                slot = TemporaryFiles.register(candidate)
+                slot = registered
                 return
             }
             let code = errno
+            if let registered { TemporaryFiles.unregister(registered) }
             attempt += 1
             if code == EEXIST, attempt < 100 { continue }
             if code == EINTR { continue }
