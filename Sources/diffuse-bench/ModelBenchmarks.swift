@@ -33,11 +33,7 @@ enum ModelSuite {
              runs: 1, variant: "fp16", halfPrecision: .keep),
         ModelCase(key: "sd15_vae_decode_512", title: "SD 1.5 VAE decode 64×64 → 512×512, B=1", requires: ["sd15/vae"],
                   runsPerRound: 1, halfPrecision: .widen) { models, io, half in
-            let folder = models.appendingPathComponent("sd15/vae")
-            let config = try AutoencoderKLConfig.load(contentsOf: folder.appendingPathComponent("config.json"))
-            let store = try WeightStore(contentsOf: folder, halfPrecision: half)
-            let vae = try AutoencoderKL(config: config, weights: store.root)
-            try store.finish()
+            let vae = try loadVAE(models.appendingPathComponent("sd15/vae"), half)
             let latents = try io.tensor("latents")                                        // [1, 4, 64, 64]
             return { try vae.decode(latents) }
         },
@@ -61,16 +57,46 @@ enum ModelSuite {
         },
         ModelCase(key: "unet3d_8f", title: "text-to-video-ms-1.7b UNet3D, 8 frames 32×32, B=2",
                   requires: ["text-to-video-ms-1.7b-unet"], runsPerRound: 1, halfPrecision: .widen) { models, io, half in
-            let folder = models.appendingPathComponent("text-to-video-ms-1.7b-unet")
-            let config = try UNet3DConditionModelConfig.load(contentsOf: folder.appendingPathComponent("config.json"))
-            let store = try WeightStore(contentsOf: folder, halfPrecision: half)
-            let model = try UNet3DConditionModel(config: config, weights: store.root)
-            try store.finish()
+            let model = try loadUNet3D(models.appendingPathComponent("text-to-video-ms-1.7b-unet"), half)
             let sample = try io.tensor("sample"), context = try io.tensor("encoder_hidden_states")  // [2, 4, 8, 32, 32]
             let t = Double(try io.tensor("timestep").scalars[0])
             return { try model(sample, timestep: t, encoderHiddenStates: context) }
         },
+        // Issue 6's memory target: one TextToVideoSD denoising step at 16 frames 256×256 (the UNet3D
+        // forward under guidance) and the VAE decode of the 16 frames, in one process. SD 1.5's VAE
+        // stands in for text-to-video-ms's (same AutoencoderKL config). Diffuse decodes 4 frames at a
+        // time (VideoAdapter's decodeBatchSize); diffusers' decode_latents decodes all 16 at once.
+        ModelCase(key: "t2v_16f_256", title: "text-to-video-ms UNet3D 16 frames 32×32 B=2 + VAE decode 16×256×256",
+                  requires: ["text-to-video-ms-1.7b-unet", "sd15/vae"], runsPerRound: 1, halfPrecision: .widen) { models, io, half in
+            let unet = try loadUNet3D(models.appendingPathComponent("text-to-video-ms-1.7b-unet"), half)
+            let vae = try loadVAE(models.appendingPathComponent("sd15/vae"), half)
+            let sample = try io.tensor("sample"), context = try io.tensor("encoder_hidden_states")  // [2, 4, 16, 32, 32]
+            let t = Double(try io.tensor("timestep").scalars[0])
+            let (channels, frames, h, w) = (sample.shape[1], sample.shape[2], sample.shape[3], sample.shape[4])
+            return {
+                let noise = try unet(sample, timestep: t, encoderHiddenStates: context)           // [2, 4, 16, 32, 32]
+                let latents = noise.narrowed(axis: 0, start: 0, length: 1).permuted([0, 2, 1, 3, 4])
+                    .reshaped([frames, channels, h, w])                                           // [16, 4, 32, 32]
+                return try vae.decode(latents, batchSize: 4)                                      // [16, 3, 256, 256]
+            }
+        },
     ] }
+
+    static func loadUNet3D(_ folder: URL, _ half: HalfPrecisionStorage) throws -> UNet3DConditionModel {
+        let config = try UNet3DConditionModelConfig.load(contentsOf: folder.appendingPathComponent("config.json"))
+        let store = try WeightStore(contentsOf: folder, halfPrecision: half)
+        let model = try UNet3DConditionModel(config: config, weights: store.root)
+        try store.finish()
+        return model
+    }
+
+    static func loadVAE(_ folder: URL, _ half: HalfPrecisionStorage) throws -> AutoencoderKL {
+        let config = try AutoencoderKLConfig.load(contentsOf: folder.appendingPathComponent("config.json"))
+        let store = try WeightStore(contentsOf: folder, halfPrecision: half)
+        let vae = try AutoencoderKL(config: config, weights: store.root)
+        try store.finish()
+        return vae
+    }
 
     /// A UNet2DConditionModel forward with a 77-token context; the latent size is in `key`'s inputs.
     static func unet(key: String, title: String, folder: String, runs: Int, variant: String? = nil,

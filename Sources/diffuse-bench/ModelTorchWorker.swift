@@ -76,7 +76,8 @@ struct BenchError: Error, CustomStringConvertible {
 func peakResidentKiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        // "VmHWM:\t 1404000 kB", but "VmHWM:\t11326180 kB" from 10⁷ KiB on: split on tabs too.
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
     }
     return 0
 }

@@ -2,6 +2,7 @@
 
 Usage:
     python tools/bench/bench_models_torch.py --models DIR --case KEY --io FILE [--threads 2]
+    python tools/bench/bench_models_torch.py --pipeline audioldm|text2video [--steps 10] [--rounds 3]
 
 Loads the network of benchmark case KEY from DIR (folders written by
 tools/bench/make_full_size_models.py; the tiny cases read Tests/Fixtures/tiny-sd), makes its
@@ -14,6 +15,10 @@ each line read from stdin:
 diffuse-bench alternates these requests with its own runs so both sides see the same load.
 Eager mode, torch.inference_mode(), torch.set_num_threads(threads), float32 on the CPU (fp16
 checkpoints are loaded with torch_dtype=float32, i.e. widened on load).
+
+--pipeline times one whole diffusers pipeline call on the tiny fixture pipelines
+(Tests/Fixtures/tiny-audioldm: 5 s, guidance 2.5; tiny-text2video: 16 frames, guidance 9; fixed
+prompt and seed), the model loaded beforehand, and prints the best of --rounds in seconds.
 
 The keys and inputs mirror Sources/diffuse-bench/ModelBenchmarks.swift.
 """
@@ -72,24 +77,69 @@ def build(case, models):
         inputs = {"sample": randn(2, 8, 125, 16), "class_labels": randn(2, 512), "timestep": torch.tensor([500.0])}
         return model, inputs, lambda i: model(i["sample"], i["timestep"], encoder_hidden_states=None,
                                               class_labels=i["class_labels"]).sample
-    if case == "unet3d_8f":
-        from diffusers import UNet3DConditionModel
+    if case in ("unet3d_8f", "t2v_16f_256"):
+        from diffusers import AutoencoderKL, UNet3DConditionModel
+        frames = 8 if case == "unet3d_8f" else 16
         model = UNet3DConditionModel.from_pretrained(str(models / "text-to-video-ms-1.7b-unet"),
                                                      torch_dtype=torch.float32).eval()
-        inputs = {"sample": randn(2, 4, 8, 32, 32), "encoder_hidden_states": randn(2, 77, 1024),
+        inputs = {"sample": randn(2, 4, frames, 32, 32), "encoder_hidden_states": randn(2, 77, 1024),
                   "timestep": torch.tensor([500.0])}
-        return model, inputs, lambda i: model(i["sample"], i["timestep"], encoder_hidden_states=i["encoder_hidden_states"]).sample
+        unet = lambda i: model(i["sample"], i["timestep"], encoder_hidden_states=i["encoder_hidden_states"]).sample
+        if case == "unet3d_8f":
+            return model, inputs, unet
+        # One guided denoising step, then TextToVideoSDPipeline.decode_latents (all frames in one
+        # batch); SD 1.5's VAE stands in for text-to-video-ms's (same config).
+        vae = AutoencoderKL.from_pretrained(str(sd15 / "vae"), torch_dtype=torch.float32).eval()
+
+        def step_and_decode(i):
+            latents = unet(i)[:1].permute(0, 2, 1, 3, 4).reshape(frames, 4, 32, 32)
+            return vae.decode(latents).sample
+        return model, inputs, step_and_decode
     raise SystemExit(f"bench_models_torch.py: unknown case {case!r}")
+
+
+def time_pipeline(kind, steps, rounds):
+    """Best-of-`rounds` seconds of one diffusers pipeline call on a tiny fixture pipeline (loaded
+    once, outside the timing), for the end-to-end targets of issues 5 and 6."""
+    import diffusers
+    if kind == "audioldm":
+        pipe = diffusers.AudioLDMPipeline.from_pretrained(str(ROOT / "Tests" / "Fixtures" / "tiny-audioldm"))
+        call = lambda: pipe(PROMPTS[0], num_inference_steps=steps, audio_length_in_s=5.0, guidance_scale=2.5,
+                            generator=torch.Generator().manual_seed(0))
+    elif kind == "text2video":
+        pipe = diffusers.TextToVideoSDPipeline.from_pretrained(str(ROOT / "Tests" / "Fixtures" / "tiny-text2video"))
+        call = lambda: pipe(PROMPTS[0], num_inference_steps=steps, num_frames=16, guidance_scale=9.0,
+                            generator=torch.Generator().manual_seed(0))
+    else:
+        raise SystemExit(f"bench_models_torch.py: unknown pipeline {kind!r}")
+    pipe.set_progress_bar_config(disable=True)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"pipeline": kind, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "steps": steps, "best_s": min(times), "all_s": times}), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--models", required=True)
-    parser.add_argument("--case", required=True)
-    parser.add_argument("--io", required=True)
+    parser.add_argument("--models")
+    parser.add_argument("--case")
+    parser.add_argument("--io")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pipeline", choices=["audioldm", "text2video"],
+                        help="instead: time one whole tiny pipeline call (best of --rounds)")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.pipeline:
+        with torch.inference_mode():
+            time_pipeline(args.pipeline, args.steps, args.rounds)
+        return
+    if not (args.models and args.case and args.io):
+        parser.error("--models, --case and --io are required (or --pipeline)")
     with torch.inference_mode():
         start = time.perf_counter()
         model, inputs, forward = build(args.case, pathlib.Path(args.models))
