@@ -112,7 +112,7 @@ struct AudioCommand: ParsableCommand {
                     try PNGWriter.write(image, to: URL(fileURLWithPath: pictures[index]), metadata: metadata)
                 }
             } catch {
-                try fail("\(error)")
+                try exitWithError("\(error)")
             }
         }
         let duration = result.audio.first?.duration ?? 0
@@ -162,19 +162,8 @@ struct AudioCommand: ParsableCommand {
                 let range = AudioRequest.supportedSampleRates
                 throw UsageError("--sample-rate \(sampleRate) is invalid: supported rates are \(range.lowerBound) to \(range.upperBound) Hz")
             }
-            let samplerName = try sampler.map { name in
-                do { return try SamplerName(parsing: name) } catch { throw UsageError("--sampler: \(error)") }
-            }
-            if karras, let samplerName, !samplerName.supportsKarras {
-                let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
-                throw UsageError("--karras is not available with sampler \(samplerName.rawValue): Karras sigmas are available with \(valid)")
-            }
-            let seedValue: TorchSeed
-            if let seed {
-                do { seedValue = try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
-            } else {
-                seedValue = TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max)))
-            }
+            let samplerName = try parseSampler(sampler, karras: karras)
+            let seedValue = try parseSeed(seed)
             let fileFormat = try outputFormat()
             try checkWritable(output)
             if let spectrogram {
@@ -196,7 +185,7 @@ struct AudioCommand: ParsableCommand {
             do { try request.validate() } catch { throw UsageError("\(error)") }
             return (request, fileFormat, modelURL, kind)
         } catch let error as UsageError {
-            try fail(error.message)
+            try exitWithError(error.message)
         }
     }
 
@@ -258,13 +247,6 @@ struct AudioCommand: ParsableCommand {
             additionalParameters: extra)
     }
 
-    /// Ends the run with `diffuse: error: <message>` on one line of standard error, status 1.
-    private func fail(_ message: String) throws -> Never {
-        let line = "diffuse: error: \(message)".replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        throw ExitCode.failure
-    }
-
     /// One `diffuse: warning: …` line on standard error.
     private func warn(_ message: String) {
         FileHandle.standardError.write(Data(("diffuse: warning: " + message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
@@ -283,10 +265,4 @@ private enum PipelineKind {
     case audioLDM
     /// Diffuse's default model (BERT, log-mel UNet, Griffin-Lim).
     case diffuseMel
-}
-
-/// A bad command-line option: reported as one line, exit status 1.
-private struct UsageError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
 }

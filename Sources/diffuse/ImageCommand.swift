@@ -95,7 +95,7 @@ struct ImageCommand: ParsableCommand {
             do {
                 try PNGWriter.write(image, to: URL(fileURLWithPath: outputs[index]), metadata: metadata)
             } catch {
-                try fail("\(error)")
+                try exitWithError("\(error)")
             }
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
@@ -124,19 +124,8 @@ struct ImageCommand: ParsableCommand {
                     throw UsageError("\(name) \(value) is invalid: it must be a positive multiple of 8")
                 }
             }
-            let samplerName = try sampler.map { name in
-                do { return try SamplerName(parsing: name) } catch { throw UsageError("--sampler: \(error)") }
-            }
-            if karras, let samplerName, !samplerName.supportsKarras {
-                let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
-                throw UsageError("--karras is not available with sampler \(samplerName.rawValue): Karras sigmas are available with \(valid)")
-            }
-            let seedValue: TorchSeed
-            if let seed {
-                do { seedValue = try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
-            } else {
-                seedValue = TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max)))
-            }
+            let samplerName = try parseSampler(sampler, karras: karras)
+            let seedValue = try parseSeed(seed)
             try checkWritable()
             var image: RGBImage?
             if let initImage {
@@ -148,15 +137,8 @@ struct ImageCommand: ParsableCommand {
                                 sampler: samplerName, karras: karras ? true : nil, guidanceScale: guidance,
                                 guidanceRescale: guidanceRescale, eta: eta, clipSkip: clipSkip, seed: seedValue, count: count, initImage: image, strength: strength), modelURL)
         } catch let error as UsageError {
-            try fail(error.message)
+            try exitWithError(error.message)
         }
-    }
-
-    /// Ends the run with `diffuse: error: <message>` on one line of standard error, status 1.
-    private func fail(_ message: String) throws -> Never {
-        let line = "diffuse: error: \(message)".replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        throw ExitCode.failure
     }
 
     /// The files written: `output` for one image; `stem-1.ext`, `stem-2.ext`, … for several.
@@ -216,10 +198,4 @@ struct ImageCommand: ParsableCommand {
             .replacingOccurrences(of: "\n", with: " ")
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
-}
-
-/// A bad command-line option: reported as one line, exit status 1.
-private struct UsageError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
 }

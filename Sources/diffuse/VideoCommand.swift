@@ -125,7 +125,7 @@ struct VideoCommand: ParsableCommand {
                 try PNGWriter.write(try Self.filmstrip(result.clip.frames), to: URL(fileURLWithPath: filmstrip), metadata: metadata)
             }
         } catch {
-            try fail("\(error)")
+            try exitWithError("\(error)")
         }
         let bytes = report.files.reduce(0) { total, url in
             total + ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
@@ -167,19 +167,8 @@ struct VideoCommand: ParsableCommand {
                     throw UsageError("\(name) \(value) is invalid: it must be a positive multiple of 8 (so H.264 and VP9 in yuv420p get even sizes; odd sizes are refused, not padded)")
                 }
             }
-            let samplerName = try sampler.map { name in
-                do { return try SamplerName(parsing: name) } catch { throw UsageError("--sampler: \(error)") }
-            }
-            if karras, let samplerName, !samplerName.supportsKarras {
-                let valid = SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", ")
-                throw UsageError("--karras is not available with sampler \(samplerName.rawValue): Karras sigmas are available with \(valid)")
-            }
-            let seedValue: TorchSeed
-            if let seed {
-                do { seedValue = try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
-            } else {
-                seedValue = TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max)))
-            }
+            let samplerName = try parseSampler(sampler, karras: karras)
+            let seedValue = try parseSeed(seed)
             let format = try outputFormat()
             try checkQuality(format)
             let soundtrack = try checkedSoundtrack(format)
@@ -206,7 +195,7 @@ struct VideoCommand: ParsableCommand {
             do { try request.validate() } catch { throw UsageError("\(error)") }
             return Plan(request: request, format: format, soundtrack: soundtrack, modelURL: modelURL)
         } catch let error as UsageError {
-            try fail(error.message)
+            try exitWithError(error.message)
         }
     }
 
@@ -344,13 +333,6 @@ struct VideoCommand: ParsableCommand {
         return "\(bytes) bytes"
     }
 
-    /// Ends the run with `diffuse: error: <message>` on one line of standard error, status 1.
-    private func fail(_ message: String) throws -> Never {
-        let line = "diffuse: error: \(message)".replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        throw ExitCode.failure
-    }
-
     /// One line on standard error when truncation dropped part of a prompt.
     private func warnIfTruncated(_ what: String, _ dropped: String) {
         guard !dropped.isEmpty else { return }
@@ -358,10 +340,4 @@ struct VideoCommand: ParsableCommand {
             .replacingOccurrences(of: "\n", with: " ")
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
-}
-
-/// A bad `diffuse video` option: reported as one line, exit status 1.
-private struct UsageError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
 }
