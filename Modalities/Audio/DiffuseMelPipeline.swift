@@ -86,9 +86,7 @@ public struct DiffuseMelPipeline: Sendable {
 
     /// The sampler and Karras choice `request` resolves to, and its schedule.
     public func sampling(for request: AudioRequest) throws -> (sampler: SamplerName, karras: Bool, schedule: DiscreteSchedule) {
-        let sampler = request.sampler ?? scheduler.defaultSampler
-        let karras = request.karras ?? scheduler.defaultKarras(for: sampler)
-        return (sampler, karras, try scheduler.schedule(for: sampler, karras: karras))
+        try scheduler.sampling(sampler: request.sampler, karras: request.karras)
     }
 
     /// Checks `request` against the model without running it; returns the settings `generate`

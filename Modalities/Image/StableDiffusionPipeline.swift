@@ -77,24 +77,16 @@ public struct StableDiffusionPipeline: Sendable {
         let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
         let schedulerConfig = try folder.schedulerConfig()
         let vae = try AutoencoderKL(folder: vaeComponent.url)
-        let sampleSize: [Int]
-        switch unetConfig.sampleSize {
-        case let .int(side)?: sampleSize = [side, side]
-        case let .list(sides)? where sides.count == 2: sampleSize = sides
-        default: sampleSize = [64, 64]
-        }
-        let f = vae.config.downsamplingFactor
+        let size = IntOrList.defaultPixelSize(unetConfig.sampleSize, fallback: 64, factor: vae.config.downsamplingFactor)
         self.init(textEncoder: try folder.promptEncoder(),
                   unet: try loadUNet(unetComponent),
-                  adapter: ImageAdapter(vae: vae, defaultWidth: sampleSize[1] * f, defaultHeight: sampleSize[0] * f),
+                  adapter: ImageAdapter(vae: vae, defaultWidth: size.width, defaultHeight: size.height),
                   scheduler: try SchedulerMapping(schedulerConfig))
     }
 
     /// The sampler and Karras choice `request` resolves to, and its schedule.
     public func sampling(for request: ImageRequest) throws -> (sampler: SamplerName, karras: Bool, schedule: DiscreteSchedule) {
-        let sampler = request.sampler ?? scheduler.defaultSampler
-        let karras = request.karras ?? scheduler.defaultKarras(for: sampler)
-        return (sampler, karras, try scheduler.schedule(for: sampler, karras: karras))
+        try scheduler.sampling(sampler: request.sampler, karras: request.karras)
     }
 
     /// Runs `request`: text embeddings, noise from `TorchGenerator(seed: request.seed)`, the

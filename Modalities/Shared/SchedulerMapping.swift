@@ -53,6 +53,13 @@ public struct SchedulerMapping: Sendable {
     /// sampler that supports them.
     public func defaultKarras(for sampler: SamplerName) -> Bool { config.useKarrasSigmas && sampler.supportsKarras }
 
+    /// The sampler and Karras choice a request resolves to (nil: the config's), and its schedule.
+    public func sampling(sampler: SamplerName?, karras: Bool?) throws -> (sampler: SamplerName, karras: Bool, schedule: DiscreteSchedule) {
+        let sampler = sampler ?? defaultSampler
+        let karras = karras ?? defaultKarras(for: sampler)
+        return (sampler, karras, try schedule(for: sampler, karras: karras))
+    }
+
     /// The schedule for `sampler`, with Karras σ when `karras`. Throws `PipelineError` for
     /// Karras with a sampler diffusers offers it for not, or a flow-matching sampler.
     public func schedule(for sampler: SamplerName, karras: Bool) throws -> DiscreteSchedule {
