@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),
         .executableTarget(name: "diffuse", dependencies: [
             "ImageModality", "AudioModality", "VideoModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Networks", "SafeTensors", "Tensors",
+            "Comparison", "Evaluators",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "diffuse-bench", dependencies: ["Networks", "SafeTensors", "Tensors"]),
@@ -64,6 +65,11 @@ let package = Package(
         .target(name: "VideoModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tokenizers", "Tensors"],
                 path: "Modalities/Video"),
 
+        // Prompt-adherence judges of the default models' media (colour, shape, sound family,
+        // direction of motion), and the cross-modality comparison built on them.
+        .target(name: "Evaluators", dependencies: ["AudioModality", "MediaIO", "Tensors"]),
+        .target(name: "Comparison", dependencies: ["Evaluators", "ImageModality", "AudioModality", "VideoModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Tensors", "SafeTensors"]),
+
         // Shared by the test targets: fixture loading and tolerance checks.
         .target(name: "TestSupport", dependencies: ["SafeTensors", "Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "SafeTensors", "TestSupport"]),
@@ -78,5 +84,7 @@ let package = Package(
         .testTarget(name: "VideoModalityTests", dependencies: ["VideoModality", "PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tensors", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CSndFile", "CFFmpeg"]),
         .testTarget(name: "CLITests", dependencies: ["diffuse"]),
+        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "ImageModality", "AudioModality", "VideoModality", "DiffusionCore", "MediaIO", "Tensors", "TestSupport"]),
+        .testTarget(name: "ComparisonTests", dependencies: ["Comparison", "Evaluators", "MediaIO", "Tensors", "TestSupport"]),
     ]
 )

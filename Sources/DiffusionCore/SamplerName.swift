@@ -60,6 +60,17 @@ public enum SamplerName: String, Sendable, CaseIterable {
         self = found
     }
 
+    /// Denoiser evaluations of a `steps`-step run from pure noise: Heun evaluates twice per step
+    /// except the last (an Euler step to σ = 0); PLMS once more at its first step (the trial
+    /// step that stands in for the missing history); every other sampler once per step.
+    public func modelEvaluations(steps: Int) -> Int {
+        switch self {
+        case .heun: max(2 * steps - 1, 0)
+        case .pndm: steps > 1 ? steps + 1 : steps
+        default: steps
+        }
+    }
+
     /// A sampler of this kind (`eta` is used by DDIM only; `prediction`, the network's output
     /// type, by PNDM, whose history diffusers combines in that parameterisation).
     public func sampler(eta: Double = 0, prediction: PredictionType = .epsilon) -> any Sampler {

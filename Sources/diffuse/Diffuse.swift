@@ -8,6 +8,6 @@ struct Diffuse: ParsableCommand {
         commandName: "diffuse",
         abstract: "Text to image, audio and video with diffusion models, on a CPU.",
         version: diffuseVersion,
-        subcommands: [ImageCommand.self, AudioCommand.self, VideoCommand.self, ModelsCommand.self, Inspect.self]
+        subcommands: [ImageCommand.self, AudioCommand.self, VideoCommand.self, CompareCommand.self, ModelsCommand.self, Inspect.self]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Comparison
 import Foundation
 import Networks
 import SafeTensors
@@ -29,6 +30,7 @@ private func describe(_ error: any Error, path: String) -> String {
     case let error as SafeTensorsError: error.description
     case let error as ConfigError: error.description
     case let error as ModelFolderError: error.description
+    case let error as ComparisonError: error.description
     default: "\(path): \(error.localizedDescription)"
     }
 }

@@ -122,7 +122,7 @@ struct VideoCommand: ParsableCommand {
             report = try VideoWriter.write(result.clip, to: URL(fileURLWithPath: output), format: plan.format,
                                            quality: quality.map { .crf($0) } ?? .high, metadata: metadata, soundtrack: soundtrack)
             if let filmstrip {
-                try PNGWriter.write(try Self.filmstrip(result.clip.frames), to: URL(fileURLWithPath: filmstrip), metadata: metadata)
+                try PNGWriter.write(try result.clip.filmstrip(), to: URL(fileURLWithPath: filmstrip), metadata: metadata)
             }
         } catch {
             try exitWithError("\(error)")
@@ -273,25 +273,6 @@ struct VideoCommand: ParsableCommand {
         if let file, FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
             throw UsageError("\(file): cannot write: it is a folder")
         }
-    }
-
-    /// Every frame side by side, left to right, as one image.
-    static func filmstrip(_ frames: [RGBImage]) throws -> RGBImage {
-        let (width, height) = (frames[0].width, frames[0].height)
-        let (total, overflow) = width.multipliedReportingOverflow(by: frames.count)
-        guard !overflow, total <= 65535 else {
-            throw MediaIOError(.invalidInput, "cannot write the filmstrip", path: "", "\(frames.count) frames of \(width) pixels exceed PNG's practical width")
-        }
-        let row = width * 3, stripRow = total * 3
-        var pixels = [UInt8](repeating: 0, count: stripRow * height)
-        for (f, frame) in frames.enumerated() {
-            for y in 0..<height {
-                let target = y * stripRow + f * row
-                let source = frame.pixels[(y * row)..<((y + 1) * row)]
-                pixels.replaceSubrange(target..<(target + row), with: source)
-            }
-        }
-        return try RGBImage(width: total, height: height, pixels: pixels)
     }
 
     /// The metadata of the clip (and of the filmstrip).
