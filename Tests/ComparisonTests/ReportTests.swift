@@ -178,6 +178,16 @@ import Testing
         for name in ComparisonReport.fileNames { #expect(!FileManager.default.fileExists(atPath: scratch.file(name).path)) }
     }
 
+    @Test func aNumberJSONCannotHoldIsNamed() throws {
+        let scratch = try ReportScratch()
+        var results = try ReportFixture.results(in: scratch.url)
+        results.cells[2].wallSeconds = .nan
+        let error = #expect(throws: ReportError.self) { try ComparisonReport.write(results, to: scratch.url) }
+        #expect(error?.description.hasSuffix("results.json cannot hold nan at results.cells[2].wallSeconds") == true,
+                "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("index.html").path))
+    }
+
     @Test func overBudgetMediaIsLinkedAndThumbnailsShrunk() throws {
         let scratch = try ReportScratch()
         let results = try ReportFixture.results(in: scratch.url)

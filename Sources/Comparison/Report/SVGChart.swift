@@ -97,8 +97,9 @@ struct ChartSeries: Sendable {
 }
 
 /// A line chart panel as inline SVG: title, gridlines, ticks and axis titles, one polyline
-/// with markers (tooltips in `<title>`) per series. The legend is HTML, shared by the panels.
-/// Sized by `viewBox` (360 × 250) so CSS can scale it.
+/// with markers (tooltips in `<title>`) per series. Series are shifted sideways by up to ±8 px
+/// (`dodge`), so samplers with equal values draw side by side instead of hiding one another.
+/// The legend is HTML, shared by the panels. Sized by `viewBox` (360 × 250) so CSS can scale it.
 struct LineChartPanel: Sendable {
     var title: String
     var x: ChartAxis
@@ -142,15 +143,16 @@ struct LineChartPanel: Sendable {
         out += "<text class=\"axis-title\" transform=\"translate(14 \(SVG.n((t + b) / 2))) rotate(-90)\" "
             + "text-anchor=\"middle\">\(HTMLText.escape(y.title))</text>"
         var drawn = 0
-        for line in series {
+        for (index, line) in series.enumerated() {
             let points = line.points.filter { $0.y.map(y.canDraw) ?? false }
             guard !points.isEmpty else { continue }
             drawn += points.count
+            let shift = dodge(index)
             out += "<g class=\"series\" data-label=\"\(HTMLText.escape(line.label))\">"
-            out += "<path d=\"\(path(line.points))\" fill=\"none\" stroke=\"\(line.style.colour)\" stroke-width=\"2\""
-                + (line.style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>"
+            out += "<path d=\"\(path(line.points, shift: shift))\" fill=\"none\" stroke=\"\(line.style.colour)\" "
+                + "stroke-width=\"2\"" + (line.style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>"
             for point in points {
-                out += line.style.marker(x: xPosition(point.x), y: yPosition(point.y!), tooltip: point.note)
+                out += line.style.marker(x: xPosition(point.x) + shift, y: yPosition(point.y!), tooltip: point.note)
             }
             out += "</g>"
         }
@@ -179,8 +181,15 @@ struct LineChartPanel: Sendable {
         return Self.bottom - (f.isFinite ? f : 0) * (Self.bottom - Self.top)
     }
 
+    /// The sideways shift of series `index`, px: 2.5 px apart, ±8 px at most, centred.
+    private func dodge(_ index: Int) -> Double {
+        guard series.count > 1 else { return 0 }
+        let step = min(2.5, 16 / Double(series.count - 1))
+        return (Double(index) - Double(series.count - 1) / 2) * step
+    }
+
     /// The series' line: a run of drawable points is one `M … L …` stretch; a gap starts a new one.
-    private func path(_ points: [ChartPoint]) -> String {
+    private func path(_ points: [ChartPoint], shift: Double) -> String {
         var d = ""
         var pen = false
         for point in points {
@@ -188,7 +197,7 @@ struct LineChartPanel: Sendable {
                 pen = false
                 continue
             }
-            d += "\(pen ? "L" : "M")\(SVG.n(xPosition(point.x))) \(SVG.n(yPosition(value)))"
+            d += "\(pen ? "L" : "M")\(SVG.n(xPosition(point.x) + shift)) \(SVG.n(yPosition(value)))"
             pen = true
         }
         return d
