@@ -79,8 +79,21 @@ def train(args):
     g = torch.Generator().manual_seed(args.seed)
     losses = []
     t0 = time.time()
-    for step in range(1, args.steps + 1):
-        warm = min(1.0, step / args.warmup)
+    first = 1
+    if args.resume:
+        # Continues a stopped run: weights, EMA, step and loss history (AdamW's moments restart,
+        # under a fresh warm-up); the cosine schedule goes on from the step reached.
+        ck = torch.load(args.resume)
+        unet.load_state_dict(ck["unet"])
+        ema.load_state_dict(ck["ema"])
+        first = ck["step"] + 1
+        t0 -= ck["seconds"]
+        g.manual_seed(args.seed + ck["step"])
+        if os.path.exists(args.losses):
+            losses = [tuple(p) for p in json.load(open(args.losses))["losses"] if p[0] < first]
+        log(f"resumed from {args.resume} at step {ck['step']}")
+    for step in range(first, args.steps + 1):
+        warm = min(1.0, (step - first + 1) / args.warmup)
         lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for group in opt.param_groups:
             group["lr"] = lr
@@ -174,6 +187,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--resume", help="checkpoint (ema.pt) of a stopped run to continue to --steps")
     ap.add_argument("--export", help="checkpoint (ema.pt) to write into Models/diffuse-audio-16k")
     ap.add_argument("--losses", default="/work/data/audio/run0/losses.json")
     ap.add_argument("--guidance", type=float, default=3.0)

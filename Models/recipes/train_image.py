@@ -146,6 +146,7 @@ def main():
     p.add_argument("--data", default=common.DATA)
     p.add_argument("--work", default=os.path.join(common.DATA, "image"))
     p.add_argument("--out", default=FOLDER)
+    p.add_argument("--init", default="", help="a checkpoint (ckpt.pt) to continue from")
     p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
     a = p.parse_args()
     common.set_threads(a.threads)
@@ -174,6 +175,15 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     losses = []
     step = 0
+    if a.init:
+        # Continues a run from its checkpoint (weights, EMA, step; AdamW's moments restart), e.g.
+        # the low-learning-rate end of a run that a time cap stopped before its drop.
+        state = torch.load(a.init)
+        unet.load_state_dict(state["unet"])
+        ema.load_state_dict(state["ema"])
+        step = state["step"]
+        gen.manual_seed(a.seed + step)
+        log(f"continuing {a.init} from step {step}")
     while clock.more(step):
         step += 1
         for g in opt.param_groups:

@@ -11,6 +11,7 @@ public struct Adherence: Sendable, Codable, Equatable {
     /// `coarse` score); video direction of motion. Nil when the prompt names none.
     public var mainPassed: Bool?
 
+    /// An adherence from its judgements and main verdict.
     public init(judgements: [AttributeJudgement], mainPassed: Bool?) {
         self.judgements = judgements
         self.mainPassed = mainPassed

@@ -7,11 +7,13 @@ import Tensors
 public struct AudioAnalysis: Sendable {
     /// `SoundFamilyClassifier.features` of the clip's normalised log-mel.
     public var features: [Double]
-    /// The family classifier's logits and their softmax, in `classifier.classes` order.
+    /// The family classifier's logits, in `classifier.classes` order.
     public var logits: [Double]
+    /// Softmax of `logits` (scikit-learn's `predict_proba`).
     public var probabilities: [Double]
-    /// The predicted family, and its coarse class (instrument / speech / effect).
+    /// The predicted family (`np.argmax` of the logits).
     public var family: String
+    /// Its coarse class: instrument, speech or effect.
     public var coarseFamily: String
     /// Median YIN f0 of the voiced frames, Hz; nil when no frame is voiced.
     public var f0: Double?
@@ -75,7 +77,7 @@ public enum AudioEvaluator {
     public static func analyze(_ audio: PCMAudio, model: AudioJudgeModel) throws -> AudioAnalysis {
         let mel = model.mel
         let wave = try waveform(audio, sampleRate: mel.sampleRate, length: mel.numSamples)
-        let x = try normalisedLogMel(wave, mel: mel)                                     // [mels, frames]
+        let x = try normalisedLogMel(wave, mel: mel, spectrogram: model.spectrogram)    // [mels, frames]
         let features = SoundFamilyClassifier.features(x, mels: mel.nMels, frames: mel.frames)
         let logits = model.classifier.logits(features)
         let family = model.classifier.classes[logits.firstIndex(of: logits.max()!)!]     // np.argmax: first maximum
@@ -112,7 +114,11 @@ public enum AudioEvaluator {
 
     /// `data_audio_mel.normalize(log_mel(wave))` for one clip: [mels, frames], row-major.
     public static func normalisedLogMel(_ wave: [Float], mel: MelSpectrogramConfig) throws -> [Float] {
-        let spectrogram = try mel.melSpectrogram()(Tensor(shape: [1, wave.count], scalars: wave))   // [1, mels, frames]
+        try normalisedLogMel(wave, mel: mel, spectrogram: try mel.melSpectrogram())
+    }
+
+    static func normalisedLogMel(_ wave: [Float], mel: MelSpectrogramConfig, spectrogram melSpectrogram: MelSpectrogram) throws -> [Float] {
+        let spectrogram = try melSpectrogram(Tensor(shape: [1, wave.count], scalars: wave))          // [1, mels, frames]
         guard spectrogram.shape == [1, mel.nMels, mel.frames] else {
             throw EvaluatorError(media: "the mel spectrogram is \(spectrogram.shape), expected [1, \(mel.nMels), \(mel.frames)]")
         }

@@ -22,8 +22,9 @@ public struct ImageAnalysis: Sendable {
     public var probabilities: [Double]
     /// The predicted shape, or "none" without an object.
     public var shape: String
-    /// Where the centroid is: "left"/"center"/"right" column and "top"/"center"/"bottom" row.
+    /// The centroid's column third: "left", "center" or "right".
     public var column: String
+    /// The centroid's row third: "top", "center" or "bottom".
     public var row: String
 }
 

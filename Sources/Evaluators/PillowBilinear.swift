@@ -1,53 +1,35 @@
-// Pillow's resampling (src/libImaging/Resample.c, Pillow 10–11): `Image.resize(size, BILINEAR)`
-// of an 8-bit "L" image, separable, in 22-bit fixed point.
+// Pillow's resampling (src/libImaging/Resample.c): `Image.resize(size, BILINEAR)` of an 8-bit
+// "L" image, separable, in 22-bit fixed point, as Pillow 13.0 (the reference venv's) runs it.
 
 /// `PIL.Image.fromarray(gray).resize((outWidth, outHeight), Image.BILINEAR)` for an 8-bit grey
-/// image: Pillow's two-pass convolution (horizontal, then vertical) with the triangle filter
-/// widened by the scale when shrinking (`precompute_coeffs`), coefficients rounded to 22-bit
-/// fixed point (`normalize_coeffs_8bpc`) and each pass rounded and clipped to 0…255 (`clip8`).
+/// image: Pillow's two-pass convolution with the triangle filter widened by the scale when
+/// shrinking (`precompute_coeffs`), coefficients rounded to 22-bit fixed point
+/// (`normalize_coeffs_8bpc`) and each pass rounded and clipped to 0…255 (`clip8`), so the
+/// intermediate image is 8-bit and the order of the passes matters. Resample.c in Pillow's
+/// repository runs the horizontal pass first (on the rows the vertical pass reads); Pillow
+/// 13.0.0 runs the vertical pass first when the height shrinks and 2·width < height +
+/// outHeight. That rule was found by probing Pillow 13.0.0 (random 0/255 masks of every size
+/// 1…64 × 1…64 to 20 × 20, and every other size to 10 × 10 and 32 × 32: all bytes equal).
 /// The same size returns the input (Pillow copies).
 func pillowBilinearResize(_ gray: [UInt8], width: Int, height: Int, outWidth: Int, outHeight: Int) -> [UInt8] {
     if width == outWidth && height == outHeight { return gray }
     let horizontal = PillowCoefficients(inSize: width, outSize: outWidth)
     let vertical = PillowCoefficients(inSize: height, outSize: outHeight)
-    var source = gray
-    var sourceWidth = width
-    var rowOffset = 0
-    var verticalBounds = vertical.bounds
-    if outWidth != width {
-        // Only the rows the vertical pass reads (Pillow's ybox_first ... ybox_last).
-        let first = vertical.bounds[0].start
-        let last = vertical.bounds[outHeight - 1].start + vertical.bounds[outHeight - 1].count
-        verticalBounds = vertical.bounds.map { ($0.start - first, $0.count) }
-        rowOffset = first
-        let rows = last - first
-        var temp = [UInt8](repeating: 0, count: rows * outWidth)  // [rows, outWidth]
-        for y in 0..<rows {
-            for x in 0..<outWidth {
-                let (start, count) = horizontal.bounds[x]
-                var sum = Int64(1 << (PillowCoefficients.precisionBits - 1))
-                for k in 0..<count {
-                    sum += Int64(gray[(y + rowOffset) * width + start + k]) * Int64(horizontal.fixed[x][k])
-                }
-                temp[y * outWidth + x] = PillowCoefficients.clip8(sum)
-            }
-        }
-        source = temp
-        sourceWidth = outWidth
+    if outWidth == width {
+        return PillowCoefficients.verticalPass(gray, width: width, rows: 0, vertical.bounds, vertical.fixed)
     }
-    guard outHeight != height else { return source }
-    var out = [UInt8](repeating: 0, count: outHeight * sourceWidth)  // [outHeight, outWidth]
-    for y in 0..<outHeight {
-        let (start, count) = verticalBounds[y]
-        for x in 0..<sourceWidth {
-            var sum = Int64(1 << (PillowCoefficients.precisionBits - 1))
-            for k in 0..<count {
-                sum += Int64(source[(start + k) * sourceWidth + x]) * Int64(vertical.fixed[y][k])
-            }
-            out[y * sourceWidth + x] = PillowCoefficients.clip8(sum)
-        }
+    if outHeight == height {
+        return PillowCoefficients.horizontalPass(gray, width: width, rows: 0..<height, horizontal)
     }
-    return out
+    if height > outHeight && 2 * width < height + outHeight {
+        let temp = PillowCoefficients.verticalPass(gray, width: width, rows: 0, vertical.bounds, vertical.fixed)  // [outHeight, width]
+        return PillowCoefficients.horizontalPass(temp, width: width, rows: 0..<outHeight, horizontal)
+    }
+    // Only the rows the vertical pass reads (Resample.c's ybox_first ..< ybox_last).
+    let first = vertical.bounds[0].start
+    let last = vertical.bounds[outHeight - 1].start + vertical.bounds[outHeight - 1].count
+    let temp = PillowCoefficients.horizontalPass(gray, width: width, rows: first..<last, horizontal)  // [rows, outWidth]
+    return PillowCoefficients.verticalPass(temp, width: outWidth, rows: first, vertical.bounds, vertical.fixed)
 }
 
 /// One axis of Pillow's `precompute_coeffs` for the bilinear filter (support 1) over the box
@@ -85,6 +67,37 @@ struct PillowCoefficients {
         }
         self.bounds = bounds
         self.fixed = fixed
+    }
+
+    /// `ImagingResampleHorizontal_8bpc` of `rows` of `source` ([?, width]): [rows.count, outSize].
+    static func horizontalPass(_ source: [UInt8], width: Int, rows: Range<Int>, _ c: PillowCoefficients) -> [UInt8] {
+        let outWidth = c.bounds.count
+        var out = [UInt8](repeating: 0, count: rows.count * outWidth)
+        for (y, row) in rows.enumerated() {
+            for x in 0..<outWidth {
+                let (start, count) = c.bounds[x]
+                var sum = Int64(1 << (precisionBits - 1))
+                for k in 0..<count { sum += Int64(source[row * width + start + k]) * Int64(c.fixed[x][k]) }
+                out[y * outWidth + x] = clip8(sum)
+            }
+        }
+        return out
+    }
+
+    /// `ImagingResampleVertical_8bpc` of `source` ([?, width]) whose row 0 is input row `rows`:
+    /// [bounds.count, width].
+    static func verticalPass(_ source: [UInt8], width: Int, rows firstRow: Int, _ bounds: [(start: Int, count: Int)],
+                             _ fixed: [[Int32]]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: bounds.count * width)
+        for y in bounds.indices {
+            let (start, count) = (bounds[y].start - firstRow, bounds[y].count)
+            for x in 0..<width {
+                var sum = Int64(1 << (precisionBits - 1))
+                for k in 0..<count { sum += Int64(source[(start + k) * width + x]) * Int64(fixed[y][k]) }
+                out[y * width + x] = clip8(sum)
+            }
+        }
+        return out
     }
 
     /// Pillow's `clip8`: the fixed-point sum to a byte.

@@ -7,8 +7,9 @@ import Foundation
 public struct SoundFamilyClassifier: Sendable, Equatable {
     /// Family names in class order.
     public let classes: [String]
-    /// [features] each.
+    /// The standardiser's mean, [features].
     public let mean: [Double]
+    /// The standardiser's scale (standard deviation), [features]; no entry is 0.
     public let scale: [Double]
     /// [classes, features], row-major.
     public let coef: [Double]
@@ -84,6 +85,8 @@ public struct AudioJudgeModel: Sendable {
     public let classifier: SoundFamilyClassifier
     /// Soft below, loud at or above this peak 50 ms RMS level, dBFS.
     public let loudnessThresholdDB: Double
+    /// `mel`'s spectrogram (STFT and filterbank), built once.
+    let spectrogram: MelSpectrogram
 
     /// Reads the files of `folder` (e.g. `Models/diffuse-audio-16k`); throws `EvaluatorError`
     /// naming the file and what is wrong.
@@ -106,7 +109,7 @@ public struct AudioJudgeModel: Sendable {
         guard mel.logClamp > 0, mel.normalizeScale.isFinite, mel.normalizeScale != 0, mel.normalizeBias.isFinite else {
             throw EvaluatorError(path: melJSON.path, "log_clamp must be positive and normalize_scale/bias finite (scale ≠ 0)")
         }
-        do { _ = try mel.melSpectrogram() } catch {
+        do { spectrogram = try mel.melSpectrogram() } catch {
             throw EvaluatorError(path: melJSON.path, "describes no usable mel spectrogram (\(error))")
         }
         self.mel = mel

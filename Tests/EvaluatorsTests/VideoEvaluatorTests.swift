@@ -8,8 +8,8 @@ import Tensors
 /// data_video.py (8 of their 16 frames; the second through the VAE): fixture "evaluators_video"
 /// and `evaluators/cases.json` from tools/fixtures/fx_evaluators.py.
 @Suite struct VideoEvaluatorTests {
-    /// Centroids within 1e-5 pixels (float32 in the fixture), the displacement within 1e-4,
-    /// the median colour exactly.
+    /// Centroids within 1e-4 pixels and the displacement within 1e-5 (numpy's float64 stored as
+    /// float32; measured ≤ 1.5e-6), the median colour exactly.
     @Test func trackMatchesPython() throws {
         let file = try Fixtures.load("evaluators_video")
         let cases = try EvaluatorFixtures.cases().video
@@ -23,7 +23,7 @@ import Tensors
             expectClose(Tensor(shape: [t.centroids.count, 3], scalars: centroids),
                         try file.tensor("centroids_\(k)"), abs: 1e-4, "centroids \(k)")
             expectClose(EvaluatorFixtures.tensor([t.displacement.dx, t.displacement.dy]), try file.tensor("displacement_\(k)"),
-                        abs: 1e-4, "displacement \(k)")
+                        abs: 1e-5, "displacement \(k)")
             expectClose(EvaluatorFixtures.tensor(t.objectColour ?? []), try file.tensor("colour_\(k)"), abs: 0, "colour \(k)")
         }
     }
