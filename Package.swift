@@ -67,7 +67,7 @@ let package = Package(
 
         // Prompt-adherence judges of the default models' media (colour, shape, sound family,
         // direction of motion), and the cross-modality comparison built on them.
-        .target(name: "Evaluators", dependencies: ["AudioModality", "MediaIO", "Tensors"]),
+        .target(name: "Evaluators", dependencies: ["AudioModality", "PipelineComponents", "MediaIO", "Tensors"]),
         .target(name: "Comparison", dependencies: ["Evaluators", "ImageModality", "AudioModality", "VideoModality", "PipelineComponents", "DiffusionCore", "MediaIO", "Tensors", "SafeTensors"]),
 
         // Shared by the test targets: fixture loading and tolerance checks.

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineComponents
 
 /// Where the evaluators find their files: the default models' `eval/` folders
 /// (`Models/diffuse-image-64/eval/shape_classifier.json`, `Models/diffuse-audio-16k/eval/classifier.json`
@@ -9,25 +10,8 @@ public enum EvaluatorFiles {
     /// The default audio model, whose `eval/` and `mel/` files the audio judge uses.
     public static let audioModelName = "diffuse-audio-16k"
 
-    /// The `Models/` folder of the checkout holding the running executable (found by walking up
-    /// from it to a folder with `Package.swift` and `Models/`, as the CLI's `ModelStore` does),
-    /// else `./Models`.
-    public static func bundledModelsFolder() -> URL {
-        let fm = FileManager.default
-        let executable = fm.fileExists(atPath: "/proc/self/exe")
-            ? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            : (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "."))
-        var folder = executable.deletingLastPathComponent()
-        for _ in 0..<8 {
-            let models = folder.appendingPathComponent("Models")
-            if fm.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
-               fm.fileExists(atPath: models.path) {
-                return models
-            }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Models")
-    }
+    /// The bundled `Models/` folder (`BundledModels.folder()`, as the CLI's `ModelStore` finds it).
+    public static func bundledModelsFolder() -> URL { BundledModels.folder() }
 
     /// `Models/diffuse-image-64` of the bundled folder.
     public static func bundledImageModel() -> URL {

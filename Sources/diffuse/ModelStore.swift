@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import PipelineComponents
 
 /// The model folders `diffuse` can see, and the default model of each modality.
 ///
@@ -68,19 +69,7 @@ struct ModelStore {
     }
 
     /// The `Models/` folder of the checkout holding the executable, else `./Models`.
-    static func bundledFolder() -> URL {
-        let fm = FileManager.default
-        var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let models = folder.appendingPathComponent("Models")
-            if fm.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
-               fm.fileExists(atPath: models.path) {
-                return models
-            }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Models")
-    }
+    static func bundledFolder() -> URL { BundledModels.folder() }
 
     /// Every model folder in the roots, user folders first, by name within a root.
     func entries() -> [Entry] {
