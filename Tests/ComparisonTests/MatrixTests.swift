@@ -25,10 +25,12 @@ import Testing
         """
 
     @Test func samplesParse() throws {
-        for name in ["quick", "full", "tiny"] {
-            let url = URL(fileURLWithPath: "samples/compare/\(name).json")
-            let parsed = try ComparisonMatrix(contentsOf: url)
-            #expect(parsed.name == name)
+        let folder = URL(fileURLWithPath: "samples/compare")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(Set(["quick.json", "full.json", "tiny.json"]).isSubset(of: names), "\(names)")
+        for name in names {
+            let parsed = try ComparisonMatrix(contentsOf: folder.appendingPathComponent(name))
+            #expect(parsed.name + ".json" == name)
             #expect(!parsed.cells().isEmpty)
         }
     }
