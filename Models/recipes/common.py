@@ -203,11 +203,12 @@ def smooth(points, window=50):
     return out
 
 
-def save_fp16(model, folder):
-    """save_pretrained as fp16 safetensors (a copy; the training model stays fp32)."""
+def save_fp16(model, folder, max_shard_size="9MB"):
+    """save_pretrained as fp16 safetensors (a copy; the training model stays fp32), in shards of at
+    most `max_shard_size` so that no committed file exceeds 10 MB (the video UNet needs three)."""
     import copy
     m = copy.deepcopy(model).to(torch.float16)
-    m.save_pretrained(folder, safe_serialization=True)
+    m.save_pretrained(folder, safe_serialization=True, max_shard_size=max_shard_size)
 
 
 def write_json(path, obj):

@@ -69,15 +69,37 @@ public struct SafeTensorsFile: Sendable {
 
     /// Tensor `name` widened to Float32 (exact for F16, BF16 and FP8; integers become the
     /// nearest Float; BOOL becomes 0 or 1), like `safetensors.torch.load_file(...)[name].float()`.
+    ///
+    /// The mapped pages the copy was read from are then released (`MADV_DONTNEED`; they are
+    /// clean file pages and fault in again if read), so that loading a checkpoint does not hold
+    /// the file and its Float32 copy in memory at once: SD 1.5's or text-to-video-ms's UNet
+    /// would otherwise peak at twice its size while it loads.
     public func tensor(_ name: String) throws -> Tensor {
         let e = try requireEntry(name)
         let count = e.dataOffsets.count / e.dtype.byteSize
         return data.withUnsafeBytes { raw in
-            Tensor(shape: e.shape) { out in
+            let tensor = Tensor(shape: e.shape) { out in
                 guard count > 0, let base = raw.baseAddress, let destination = out.baseAddress else { return }
                 e.dtype.widen(base + dataStart + e.dataOffsets.lowerBound, count: count, into: destination)
             }
+            if let base = raw.baseAddress, e.dataOffsets.count >= Self.releaseThreshold {
+                Self.releasePages(base + dataStart + e.dataOffsets.lowerBound, count: e.dataOffsets.count)
+            }
+            return tensor
         }
+    }
+
+    /// Tensors from this many bytes on have their pages released after the copy.
+    static let releaseThreshold = 1 << 20
+
+    /// Drops the whole pages inside `[start, start + count)` from the mapping (pages shared
+    /// with a neighbouring tensor are kept: a zero-copy half-precision weight may live there).
+    private static func releasePages(_ start: UnsafeRawPointer, count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + count) / page * page
+        guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, last - first, Int32(MADV_DONTNEED))
     }
 
     private func requireEntry(_ name: String) throws -> SafeTensorsEntry {
