@@ -124,6 +124,24 @@ func filmstripFrames(_ strip: RGBImage, frames: Int) throws -> [RGBImage] {
         }
     }
 
+    /// `--audio-prompt` makes the soundtrack on the spot with an audio model (the tiny AudioLDM), as long
+    /// as the clip, muxed as AAC into the MP4.
+    @Test func generatesTheSoundtrackFromAnAudioPrompt() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("rain.mp4").path
+        let result = try runDiffuse("video", "a cat in the rain", "--model", tinyText2VideoPath, "-o", out, "--frames", "2",
+                                    "--fps", "8", "--steps", "1", "--seed", "5", "--audio-prompt", "rain on a roof",
+                                    "--audio-model", tinyAudioLDMPath)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("with sound"), "\(result.stdout)")
+        let video = try VideoReader.read(contentsOf: URL(fileURLWithPath: out))
+        #expect(video.codecName == "h264" && video.frames.count == 2)
+        let audio = try #require(video.audio, "the MP4 has no audio stream")
+        #expect(audio.codecName == "aac")
+        #expect(abs(audio.decodedDuration - 0.25) < 0.05, "soundtrack \(audio.decodedDuration) s for a 0.25 s clip")
+    }
+
     /// Every bad input ends with one line on standard error, status 1, nothing on standard output and no
     /// file written.
     @Test func badInputIsOneLineAndNoFile() throws {
