@@ -21,8 +21,8 @@ import VideoModality
     /// 77 / 120 (30 held-out prompts × 4 seeds, 20 steps).
     static let imageCard = 77.0 / 120
     /// Models/diffuse-audio-16k/README.md, "Measured quality": instrument/speech/effect (the
-    /// coarse family) 22 / 32 (step-250 weights, seed 0).
-    static let audioCard = 22.0 / 32
+    /// coarse family) 47 / 64 (32 held-out prompts × 2 seeds, 20 steps).
+    static let audioCard = 47.0 / 64
     /// Models/diffuse-video-64/README.md, "Measured quality": direction of motion, 10 %
     /// (20 held-out prompts × 2 seeds).
     static let videoCard = 0.10
