@@ -56,8 +56,8 @@ class Log:
 
 class StepClock:
     """Ends training at `steps` or after `minutes` of wall time, whichever comes first, and
-    drops the learning rate 10x at `decay_at` (if 0: at 75% of the step budget, or when 75% of
-    the minutes have passed). Re-running with the logged steps and decay_at reproduces a run."""
+    drops the learning rate 10x at `decay_at` (if 0: at 75% of the step budget or when 75% of
+    the minutes have passed, whichever comes first). Re-running with the logged steps and decay_at reproduces a run."""
 
     def __init__(self, steps, minutes, decay_at, log, warmup=100):
         self.steps, self.minutes, self.decay_at, self.log, self.warmup = steps, minutes, decay_at, log, warmup
@@ -74,7 +74,8 @@ class StepClock:
         return True
 
     def lr_factor(self, step):
-        if not self.decay_at and time.time() - self.t0 > 0.75 * self.minutes * 60:
+        # with both a time cap and a step budget, the drop comes at 75% of whichever runs out first
+        if not self.decay_at and (time.time() - self.t0 > 0.75 * self.minutes * 60 or step >= 0.75 * self.steps):
             self.decay_at = step
             self.log(f"lr drop at step {step}")
         if step <= self.warmup:

@@ -86,7 +86,7 @@ public struct CellResult: Codable, Equatable, Sendable {
         self.convergenceMetric = convergenceMetric
     }
 
-    /// The sampler as the report names it: "DPM++ 2M Karras".
+    /// The sampler as the report names it: "dpmpp_2m karras".
     public var samplerLabel: String { sampler + (karras ? " karras" : "") }
 }
 
