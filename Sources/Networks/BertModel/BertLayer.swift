@@ -9,7 +9,8 @@ import Tensors
 /// (`attention.self.{query,key,value}`, scale `head_dim^-0.5`, padding keys masked out),
 /// `attention.output.dense` with the post-norm `attention.output.LayerNorm` around a residual,
 /// then `intermediate.dense` → `hidden_act` → `output.dense` with `output.LayerNorm` around a
-/// residual. Dropout is the identity (inference).
+/// residual. Dropout is the identity (inference). CLAP's text tower (`ClapTextLayer`, RoBERTa's
+/// layer) is the same module with the same keys, so `ClapTextModelWithProjection` uses it too.
 struct BertLayer: Sendable {
     let query, key, value, attentionOutput: Linear
     let attentionNorm: LayerNorm
@@ -19,7 +20,7 @@ struct BertLayer: Sendable {
     let heads: Int
 
     /// Reads the layer's weights from `scope` (`encoder.layer.{i}`).
-    init(_ scope: WeightScope, config: BertConfig) throws {
+    init(_ scope: WeightScope, config: some BertEncoderConfig) throws {
         let d = config.hiddenSize, eps = Float(config.layerNormEps)
         let attention = scope["attention"]
         query = try Linear(attention["self"]["query"], in: d, out: d)
@@ -30,7 +31,7 @@ struct BertLayer: Sendable {
         intermediate = try Linear(scope["intermediate"]["dense"], in: d, out: config.intermediateSize)
         output = try Linear(scope["output"]["dense"], in: config.intermediateSize, out: d)
         outputNorm = try LayerNorm(scope["output"]["LayerNorm"], dim: d, eps: eps)
-        activation = try CLIPActivation(config.hiddenAct)    // the same ACT2FN names, validated by BertConfig
+        activation = try CLIPActivation(config.hiddenAct)    // the same ACT2FN names, validated by the config
         heads = config.numAttentionHeads
     }
 

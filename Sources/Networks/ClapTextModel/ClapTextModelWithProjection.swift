@@ -36,7 +36,7 @@ public struct ClapTextModelWithProjection: Sendable {
     let positionEmbeddings: Tensor   // [maxPositions, D]
     let tokenTypeEmbedding: Tensor   // [D]: row 0 of token_type_embeddings
     let embeddingNorm: LayerNorm
-    let layers: [ClapTextLayer]
+    let layers: [BertLayer]
     let pooler: Linear
     let textProjection: ClapProjectionLayer
 
@@ -57,7 +57,7 @@ public struct ClapTextModelWithProjection: Sendable {
         tokenTypeEmbedding = Tensor(shape: [d], scalars: Array(types.scalars[0..<d]))
         embeddingNorm = try LayerNorm(embeddings["LayerNorm"], dim: d, eps: Float(config.layerNormEps))
         let encoder = body["encoder"]["layer"]
-        layers = try (0..<config.numHiddenLayers).map { try ClapTextLayer(encoder[$0], config: config) }
+        layers = try (0..<config.numHiddenLayers).map { try BertLayer(encoder[$0], config: config) }
         pooler = try Linear(body["pooler"]["dense"], in: d, out: d)
         textProjection = try ClapProjectionLayer(scope["text_projection"], config: config)
     }

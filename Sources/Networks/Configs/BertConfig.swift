@@ -8,7 +8,7 @@ import Foundation
 /// Only the encoder is supported: `is_decoder` and `add_cross_attention` must be false and
 /// `position_embedding_type`, a key older files carry, must be absent or "absolute" (the only
 /// kind transformers 5.23 implements).
-public struct BertConfig: DiffusersConfig, Equatable {
+public struct BertConfig: DiffusersConfig, BertEncoderConfig, Equatable {
     /// `architectures`, e.g. ["BertModel"].
     public var architectures: [String]?
     /// `model_type` ("bert").
@@ -82,26 +82,13 @@ public struct BertConfig: DiffusersConfig, Equatable {
         addCrossAttention = try c.value(.addCrossAttention, default: false)
     }
 
-    /// The activations of transformers' `ACT2FN` that Diffuse implements for BERT.
-    public static let activationNames = ["gelu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu"]
-
     /// Checks positive sizes, heads that divide the hidden size, a padding id inside the
     /// vocabulary, the activation name, and an encoder-only, absolute-position model.
     public func validate() throws {
-        try Check.positive(vocabSize, CodingKeys.vocabSize.stringValue)
-        try Check.positive(hiddenSize, CodingKeys.hiddenSize.stringValue)
-        try Check.positive(numHiddenLayers, CodingKeys.numHiddenLayers.stringValue)
-        try Check.positive(numAttentionHeads, CodingKeys.numAttentionHeads.stringValue)
-        try Check.positive(intermediateSize, CodingKeys.intermediateSize.stringValue)
-        try Check.positive(maxPositionEmbeddings, CodingKeys.maxPositionEmbeddings.stringValue)
-        try Check.positive(typeVocabSize, CodingKeys.typeVocabSize.stringValue)
-        try Check.positive(layerNormEps, CodingKeys.layerNormEps.stringValue)
-        try Check.divisible(hiddenSize, CodingKeys.hiddenSize.stringValue, byHeads: numAttentionHeads,
-                            CodingKeys.numAttentionHeads.stringValue)
+        try validateEncoder()
         if let pad = padTokenId, !(0..<vocabSize).contains(pad) {
             throw ConfigError(field: CodingKeys.padTokenId.stringValue, "\(pad) is outside the vocabulary 0..<\(vocabSize)")
         }
-        try Check.oneOf(hiddenAct, CodingKeys.hiddenAct.stringValue, Self.activationNames)
         try Check.oneOf(positionEmbeddingType, CodingKeys.positionEmbeddingType.stringValue, ["absolute"])
         guard !isDecoder else {
             throw ConfigError(field: CodingKeys.isDecoder.stringValue, "a BERT decoder is not supported (only the bidirectional encoder)")
@@ -116,18 +103,8 @@ public struct BertConfig: DiffusersConfig, Equatable {
     public func estimatedParameterCount() throws -> Int {
         try validate()
         var t = ParameterTally()
+        tallyEncoder(&t)
         let h = hiddenSize
-        t.add(vocabSize, h)                          // word_embeddings
-        t.add(maxPositionEmbeddings, h)              // position_embeddings
-        t.add(typeVocabSize, h)                      // token_type_embeddings
-        t.norm(h)                                    // embeddings.LayerNorm
-        t.repeated(numHiddenLayers) { layer in
-            for _ in 0..<4 { layer.linear(h, h) }    // query, key, value, attention.output.dense
-            layer.norm(h)                            // attention.output.LayerNorm
-            layer.linear(h, intermediateSize)        // intermediate.dense
-            layer.linear(intermediateSize, h)        // output.dense
-            layer.norm(h)                            // output.LayerNorm
-        }
         t.linear(h, h)                               // pooler.dense
         return try t.total()
     }

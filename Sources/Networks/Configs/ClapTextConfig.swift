@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Absent keys take the `__init__` defaults of transformers 5.23 (the RoBERTa-base text tower of
 /// laion/clap-htsat-unfused).
-public struct ClapTextConfig: DiffusersConfig, Equatable {
+public struct ClapTextConfig: DiffusersConfig, BertEncoderConfig, Equatable {
     /// `architectures`, e.g. ["ClapTextModelWithProjection"].
     public var architectures: [String]?
     /// `model_type` ("clap_text_model").
@@ -85,9 +85,6 @@ public struct ClapTextConfig: DiffusersConfig, Equatable {
         projectionHiddenAct = try c.value(.projectionHiddenAct, default: "relu")
     }
 
-    /// The activations of transformers' `ACT2FN` that Diffuse implements for CLAP's text model.
-    public static let activationNames = ["gelu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu"]
-
     /// The longest token sequence: positions run up to `length + pad_token_id`, which must stay
     /// below `max_position_embeddings` (512 for the default config).
     public var maxSequenceLength: Int { maxPositionEmbeddings - padTokenId - 1 }
@@ -95,24 +92,14 @@ public struct ClapTextConfig: DiffusersConfig, Equatable {
     /// Checks positive sizes, heads that divide the hidden size, a padding id inside the
     /// vocabulary that leaves room for at least one position, and the activation names.
     public func validate() throws {
-        try Check.positive(vocabSize, CodingKeys.vocabSize.stringValue)
-        try Check.positive(hiddenSize, CodingKeys.hiddenSize.stringValue)
-        try Check.positive(numHiddenLayers, CodingKeys.numHiddenLayers.stringValue)
-        try Check.positive(numAttentionHeads, CodingKeys.numAttentionHeads.stringValue)
-        try Check.positive(intermediateSize, CodingKeys.intermediateSize.stringValue)
-        try Check.positive(maxPositionEmbeddings, CodingKeys.maxPositionEmbeddings.stringValue)
-        try Check.positive(typeVocabSize, CodingKeys.typeVocabSize.stringValue)
+        try validateEncoder()
         try Check.positive(projectionDim, CodingKeys.projectionDim.stringValue)
-        try Check.positive(layerNormEps, CodingKeys.layerNormEps.stringValue)
-        try Check.divisible(hiddenSize, CodingKeys.hiddenSize.stringValue, byHeads: numAttentionHeads,
-                            CodingKeys.numAttentionHeads.stringValue)
         guard (0..<vocabSize).contains(padTokenId) else {
             throw ConfigError(field: CodingKeys.padTokenId.stringValue, "\(padTokenId) is outside the vocabulary 0..<\(vocabSize)")
         }
         guard padTokenId < maxPositionEmbeddings - 1 else {
             throw ConfigError(field: CodingKeys.padTokenId.stringValue, "\(padTokenId) leaves no position below max_position_embeddings \(maxPositionEmbeddings) (positions start at pad_token_id + 1)")
         }
-        try Check.oneOf(hiddenAct, CodingKeys.hiddenAct.stringValue, Self.activationNames)
         try Check.oneOf(projectionHiddenAct, CodingKeys.projectionHiddenAct.stringValue, Self.activationNames)
     }
 
@@ -121,18 +108,8 @@ public struct ClapTextConfig: DiffusersConfig, Equatable {
     public func estimatedParameterCount() throws -> Int {
         try validate()
         var t = ParameterTally()
+        tallyEncoder(&t)
         let h = hiddenSize
-        t.add(vocabSize, h)                          // word_embeddings
-        t.add(maxPositionEmbeddings, h)              // position_embeddings
-        t.add(typeVocabSize, h)                      // token_type_embeddings
-        t.norm(h)                                    // embeddings.LayerNorm
-        t.repeated(numHiddenLayers) { layer in
-            for _ in 0..<4 { layer.linear(h, h) }    // query, key, value, attention.output.dense
-            layer.norm(h)                            // attention.output.LayerNorm
-            layer.linear(h, intermediateSize)        // intermediate.dense
-            layer.linear(intermediateSize, h)        // output.dense
-            layer.norm(h)                            // output.LayerNorm
-        }
         t.linear(h, h)                               // pooler.dense
         t.linear(h, projectionDim)                   // text_projection.linear1
         t.linear(projectionDim, projectionDim)       // text_projection.linear2
