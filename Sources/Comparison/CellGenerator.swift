@@ -63,10 +63,10 @@ struct GeneratedMedia {
     }
 
     /// The evaluators' verdict on the prompt.
-    func judge(prompt: String) throws -> Adherence {
+    func judge(prompt: String, with judges: Judges) throws -> Adherence {
         switch media {
-        case let .image(image): try ImageEvaluator.judge(image, prompt: prompt)
-        case let .audio(clip, _): try AudioEvaluator.judge(clip, prompt: prompt)
+        case let .image(image): ImageEvaluator.judge(image, prompt: prompt, classifier: try judges.shapes())
+        case let .audio(clip, _): try AudioEvaluator.judge(clip, prompt: prompt, model: try judges.sounds())
         case let .video(clip): try VideoEvaluator.judge(clip, prompt: prompt)
         }
     }
@@ -75,6 +75,27 @@ struct GeneratedMedia {
         let first = frames[0]
         let shape = (frames.count > 1 ? [frames.count] : []) + [first.height, first.width, 3]
         return Tensor(shape: shape, scalars: frames.flatMap { $0.pixels.map { Float($0) / 255 } })
+    }
+}
+
+/// The evaluators' classifiers (the bundled default models' `eval/` files), read once per run
+/// when a cell of their modality first needs them.
+final class Judges {
+    private var shapeClassifier: ShapeClassifier?
+    private var soundModel: AudioJudgeModel?
+
+    func shapes() throws -> ShapeClassifier {
+        if let shapeClassifier { return shapeClassifier }
+        let loaded = try ShapeClassifier(modelFolder: EvaluatorFiles.bundledImageModel())
+        shapeClassifier = loaded
+        return loaded
+    }
+
+    func sounds() throws -> AudioJudgeModel {
+        if let soundModel { return soundModel }
+        let loaded = try AudioJudgeModel(modelFolder: EvaluatorFiles.bundledAudioModel())
+        soundModel = loaded
+        return loaded
     }
 }
 

@@ -44,6 +44,7 @@ public final class ComparisonRunner {
     public var checksDeterminism = true
 
     private var generators: [String: any CellGenerator] = [:]
+    private let judges = Judges()
 
     public init(matrix: ComparisonMatrix, models: [Modality: [ComparisonModel]], folder: ReportFolder, engine: String) throws {
         for modality in matrix.orderedModalities where models[modality]?.count != matrix.modalities[modality]!.models.count {
@@ -114,7 +115,7 @@ public final class ComparisonRunner {
         try media.write(output: folder.url.appendingPathComponent(output), thumbnail: folder.url.appendingPathComponent(thumbnail),
                         metadata: metadata(plan))
         try SafeTensorsWriter.write([("signal", media.signal)], to: folder.signalFile(plan.id))
-        let adherence = try media.judge(prompt: plan.prompt)
+        let adherence = try media.judge(prompt: plan.prompt, with: judges)
         return CellResult(id: plan.id, modality: plan.modality, model: models[plan.modality]![plan.modelIndex].name,
                           modelIndex: plan.modelIndex, prompt: plan.prompt, promptIndex: plan.promptIndex,
                           sampler: plan.sampler.name.rawValue, karras: plan.sampler.karras, steps: plan.steps,
