@@ -62,11 +62,11 @@ public final class ComparisonRunner {
         var finished = folder.finishedCells()
         var estimate = RemainingTime()
         for cell in finished.values { estimate.record(cell) }
-        for plan in plans where finished[plan.id] == nil {
-            let done = plans.filter { finished[$0.id] != nil }
-            let waiting = plans.filter { finished[$0.id] == nil }
+        for (index, plan) in plans.enumerated() where finished[plan.id] == nil {
+            let done = finished.count
+            let waiting = plans[index...].filter { finished[$0.id] == nil }              // this cell first
             let result = try runCell(plan) { step in
-                progress(ComparisonProgress(done: done.count, total: plans.count, cell: plan.id, step: step.step + 1, steps: step.total,
+                progress(ComparisonProgress(done: done, total: plans.count, cell: plan.id, step: step.step + 1, steps: step.total,
                                             remainingSeconds: estimate.seconds(for: waiting, currentStep: step)))
             }
             try folder.save(result)
