@@ -67,13 +67,10 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, heads:
                                scale: scale ?? 1 / Float(d).squareRoot(), outputShape: [b, lq, vWidth], tiling: AttentionTiling())
 }
 
-/// Forced tile sizes for the general kernel (`fused`); nil picks the cache-sized defaults of
-/// `AttentionKernel`. Only the defaults let small heads take `smallHeads`.
+/// Forced tile sizes; nil picks the cache-sized defaults of `AttentionKernel`.
 struct AttentionTiling {
     var queryTile: Int? = nil
     var keyBlock: Int? = nil
-
-    var isDefault: Bool { queryTile == nil && keyBlock == nil }
 }
 
 /// Sizes and element strides `(batch, head, row)` of the four operands.
@@ -106,11 +103,6 @@ enum AttentionKernel {
                     value.scalars.withUnsafeBufferPointer { pv in
                         (maskTensor?.scalars ?? []).withUnsafeBufferPointer { pm in
                             let maskView = maskStrides.map { MaskView(base: pm.baseAddress!, strides: $0, keep: keep) }
-                            if tiling.isDefault && takesSmallHeads(l, mask: maskView, isCausal: isCausal) {
-                                smallHeads(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, scale: scale,
-                                           out: out.baseAddress!)
-                                return
-                            }
                             fused(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, mask: maskView,
                                   isCausal: isCausal, scale: scale, tiling: tiling, out: out.baseAddress!)
                         }

@@ -94,26 +94,3 @@ func rowMaximum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
     while i < n { m0 = x[i] > m0 ? x[i] : m0; i &+= 1 }
     return Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
 }
-
-/// `2^t` for eight `t ≤ 0` at once, for kernels that keep their data in SIMD registers (the
-/// small-head attention): `2ⁿ · p(f)` with `t = n + f`, `|f| ≤ ½`, and the degree-5 polynomial of
-/// `exponentialOfNonPositive`. `t` is first raised to −126, so the result never underflows to 0
-/// (below 2⁻¹²⁶ it is about 1e-38) and `2ⁿ` is built by shifting the rounding constant's low
-/// bits into the exponent field: 11 vector instructions. Positive `t` is not supported.
-@inline(__always)
-func exponential2OfNonPositive(_ t: SIMD8<Float>) -> SIMD8<Float> {
-    let bottom = SIMD8<Float>(repeating: -126)
-    let t = t.replacing(with: bottom, where: bottom .> t)               // one vmaxps
-    // 1.5·2²³ + 127: the sum's low mantissa bits hold n + 127, the biased exponent of 2ⁿ.
-    let magic = SIMD8<Float>(repeating: 12_583_039)
-    let shifted = t + magic
-    let n = shifted - magic
-    let f = t - n
-    var p = SIMD8<Float>(repeating: 9.675_541_893e-3).addingProduct(f, SIMD8(repeating: 1.327_647_245e-3))
-    p = SIMD8<Float>(repeating: 5.550_713_092e-2).addingProduct(p, f)
-    p = SIMD8<Float>(repeating: 2.402_212_024e-1).addingProduct(p, f)
-    p = SIMD8<Float>(repeating: 6.931_469_440e-1).addingProduct(p, f)
-    p = SIMD8<Float>(repeating: 1.000_000_119).addingProduct(p, f)
-    let power = unsafeBitCast(unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &<< 23, to: SIMD8<Float>.self)   // 2ⁿ
-    return p * power
-}

@@ -39,10 +39,6 @@ def make(key):
         lk = 77 if key == "attention_cross" else 4096
         q, k, v = rnd(2, 8, 4096, 40), rnd(2, 8, lk, 40), rnd(2, 8, lk, 40)
         return lambda: F.scaled_dot_product_attention(q, k, v)
-    if key in ("attention_long", "attention_small_heads"):
-        shape = (2, 2, 10000, 8) if key == "attention_long" else (2, 32, 256, 2)
-        q, k, v = rnd(*shape), rnd(*shape), rnd(*shape)
-        return lambda: F.scaled_dot_product_attention(q, k, v)
     if key in ("group_norm", "group_norm_silu"):
         x, w, b = rnd(2, 320, 64, 64), rnd(320), rnd(320)
         if key == "group_norm":
