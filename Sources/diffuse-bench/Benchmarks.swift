@@ -30,6 +30,9 @@ enum Suite {
                               batch: 2, heads: 8, queries: 4096, keys: 77, headDim: 40))
         list.append(attention(key: "attention_self", title: "attention 4096×4096, 8×40, B=2",
                               batch: 2, heads: 8, queries: 4096, keys: 4096, headDim: 40))
+        // The tiny AudioLDM's self-attention: 16 channels in 2 heads over 5 s of latent (issue 5).
+        list.append(attention(key: "attention_long", title: "attention 10000×10000, 2×8, B=2",
+                              batch: 2, heads: 2, queries: 10000, keys: 10000, headDim: 8))
         list.append(normalization(silu: false))
         list.append(normalization(silu: true))
         return list

@@ -39,6 +39,9 @@ def make(key):
         lk = 77 if key == "attention_cross" else 4096
         q, k, v = rnd(2, 8, 4096, 40), rnd(2, 8, lk, 40), rnd(2, 8, lk, 40)
         return lambda: F.scaled_dot_product_attention(q, k, v)
+    if key == "attention_long":
+        q, k, v = rnd(2, 2, 10000, 8), rnd(2, 2, 10000, 8), rnd(2, 2, 10000, 8)
+        return lambda: F.scaled_dot_product_attention(q, k, v)
     if key in ("group_norm", "group_norm_silu"):
         x, w, b = rnd(2, 320, 64, 64), rnd(320), rnd(320)
         if key == "group_norm":
