@@ -56,13 +56,13 @@ let package = Package(
 
         // Modality adapters: latent geometry, decode/encode, pipeline assembly.
         // Shared by the modality adapters: scheduler configs, prompt encoders, the VAE codec.
-        .target(name: "PipelineComponents", dependencies: ["DiffusionCore", "Networks", "Tokenizers", "Tensors"],
+        .target(name: "PipelineComponents", dependencies: ["DiffusionCore", "Networks", "SafeTensors", "Tokenizers", "Tensors"],
                 path: "Modalities/Shared"),
         .target(name: "ImageModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors"],
                 path: "Modalities/Image"),
         .target(name: "AudioModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "NN", "MediaIO", "Tokenizers", "Tensors", "SafeTensors", "CFFmpeg"],
                 path: "Modalities/Audio"),
-        .target(name: "VideoModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "Tokenizers", "Tensors"],
+        .target(name: "VideoModality", dependencies: ["PipelineComponents", "DiffusionCore", "Networks", "MediaIO", "SafeTensors", "Tokenizers", "Tensors"],
                 path: "Modalities/Video"),
 
         // Prompt-adherence judges of the default models' media (colour, shape, sound family,

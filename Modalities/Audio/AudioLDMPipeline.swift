@@ -3,6 +3,7 @@ import Foundation
 import MediaIO
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 
 /// What one run produced.
@@ -70,8 +71,9 @@ public struct AudioLDMPipeline: Sendable {
 
     /// Loads a diffusers AudioLDM folder (`model_index.json` with `unet`, `vae`, `text_encoder`,
     /// `tokenizer`, `vocoder`, `scheduler`), strictly (a missing or misshapen weight is an error
-    /// naming its key).
-    public init(folder url: URL) throws {
+    /// naming its key); `loading` picks the weight files' variant and how half-precision weights
+    /// are held, for every network.
+    public init(folder url: URL, loading: WeightLoading = WeightLoading()) throws {
         let folder = try ModelFolder(url)
         let unetComponent = try folder.requiredComponent("unet", expected: "UNet2DConditionModel")
         guard case let .unet2DCondition(unetConfig) = unetComponent.config else {
@@ -91,11 +93,13 @@ public struct AudioLDMPipeline: Sendable {
         case let .list(sides)? where !sides.isEmpty: sampleSize = sides[0]
         default: sampleSize = 128
         }
-        let textEncoder = try ClapPromptEncoder(tokenizerFolder: tokenizerComponent.url, textEncoderFolder: textComponent.url)
+        let textEncoder = try ClapPromptEncoder(tokenizerFolder: tokenizerComponent.url, textEncoderFolder: textComponent.url,
+                                                loading: loading)
         self.init(textEncoder: textEncoder,
-                  unet: try UNet2DConditionModel(folder: unetComponent.url),
-                  adapter: try AudioAdapter(vae: try AutoencoderKL(folder: vaeComponent.url),
-                                            vocoder: try SpeechT5HifiGan(folder: vocoderComponent.url), sampleSize: sampleSize),
+                  unet: try UNet2DConditionModel(folder: unetComponent.url, loading: loading),
+                  adapter: try AudioAdapter(vae: try AutoencoderKL(folder: vaeComponent.url, loading: loading),
+                                            vocoder: try SpeechT5HifiGan(folder: vocoderComponent.url, loading: loading),
+                                            sampleSize: sampleSize),
                   scheduler: try SchedulerMapping(schedulerConfig))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 import Tokenizers
 
@@ -24,9 +25,9 @@ public struct ClapPromptEncoder: PromptEncoding {
 
     /// Loads a `tokenizer/` folder and a `text_encoder/` folder (strictly: a missing or
     /// misshapen weight is an error naming its key).
-    public init(tokenizerFolder: URL, textEncoderFolder: URL) throws {
+    public init(tokenizerFolder: URL, textEncoderFolder: URL, loading: WeightLoading = WeightLoading()) throws {
         self.init(tokenizer: try RobertaTokenizer(folder: tokenizerFolder),
-                  model: try ClapTextModelWithProjection(folder: textEncoderFolder))
+                  model: try ClapTextModelWithProjection(folder: textEncoderFolder, loading: loading))
     }
 
     /// The embedding width (`projection_dim`).

@@ -3,6 +3,7 @@ import Foundation
 import MediaIO
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 
 /// Diffuse's default text-to-audio pipeline (`model_index.json` `_class_name`
@@ -45,8 +46,9 @@ public struct DiffuseMelPipeline: Sendable {
 
     /// Loads a DiffuseMelPipeline folder (`model_index.json` with `unet`, `text_encoder`,
     /// `tokenizer`, `scheduler`, `mel`, `vocoder`), strictly (a missing or misshapen weight is an
-    /// error naming its key; a bad config an error naming its file and field).
-    public init(folder url: URL) throws {
+    /// error naming its key; a bad config an error naming its file and field); `loading` picks
+    /// the weight files' variant and how half-precision weights are held.
+    public init(folder url: URL, loading: WeightLoading = WeightLoading()) throws {
         let folder = try ModelFolder(url)
         let options = try DiffuseMelIndexOptions.load(folder: url)
         let unetComponent = try folder.requiredComponent("unet", expected: "UNet2DConditionModel")
@@ -70,8 +72,8 @@ public struct DiffuseMelPipeline: Sendable {
         if let scale = options.defaultGuidanceScale, !scale.isFinite {
             throw ConfigError(path: url.appendingPathComponent("model_index.json").path, field: "default_guidance_scale", "must be finite")
         }
-        textEncoder = try folder.promptEncoder()
-        unet = try UNet2DConditionModel(folder: unetComponent.url)
+        textEncoder = try folder.promptEncoder(loading: loading)
+        unet = try UNet2DConditionModel(folder: unetComponent.url, loading: loading)
         guard unet.config.inChannels == 1, unet.config.outChannels == 1 else {
             throw AudioError.unsupportedModel("the UNet has \(unet.config.inChannels) input and \(unet.config.outChannels) output channels; a log-mel has 1")
         }

@@ -3,6 +3,7 @@ import Foundation
 import MediaIO
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 import Tokenizers
 
@@ -67,8 +68,10 @@ public struct StableDiffusionPipeline: Sendable {
 
     /// Loads a diffusers Stable Diffusion folder (`model_index.json` with `unet`, `vae`,
     /// `text_encoder` (CLIP, or BERT for Diffuse's default models), `tokenizer`, `scheduler`), strictly (a missing or misshapen weight is an
-    /// error naming its key); `loadUNet` builds the network from the `unet` component.
-    public init(folder url: URL, loadUNet: (ModelComponent) throws -> any NoisePredicting) throws {
+    /// error naming its key); `loadUNet` builds the network from the `unet` component, `loading`
+    /// the text encoder and the VAE.
+    public init(folder url: URL, loading: WeightLoading = WeightLoading(),
+                loadUNet: (ModelComponent) throws -> any NoisePredicting) throws {
         let folder = try ModelFolder(url)
         let unetComponent = try folder.requiredComponent("unet", expected: "UNet2DConditionModel")
         guard case let .unet2DCondition(unetConfig) = unetComponent.config else {
@@ -76,9 +79,9 @@ public struct StableDiffusionPipeline: Sendable {
         }
         let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
         let schedulerConfig = try folder.schedulerConfig()
-        let vae = try AutoencoderKL(folder: vaeComponent.url)
+        let vae = try AutoencoderKL(folder: vaeComponent.url, loading: loading)
         let size = IntOrList.defaultPixelSize(unetConfig.sampleSize, fallback: 64, factor: vae.config.downsamplingFactor)
-        self.init(textEncoder: try folder.promptEncoder(),
+        self.init(textEncoder: try folder.promptEncoder(loading: loading),
                   unet: try loadUNet(unetComponent),
                   adapter: ImageAdapter(vae: vae, defaultWidth: size.width, defaultHeight: size.height),
                   scheduler: try SchedulerMapping(schedulerConfig))

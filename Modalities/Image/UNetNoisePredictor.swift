@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 
 extension UNet2DConditionModel: NoisePredicting {
@@ -12,8 +13,11 @@ extension UNet2DConditionModel: NoisePredicting {
 
 extension StableDiffusionPipeline {
     /// Loads a diffusers Stable Diffusion folder with Diffuse's `UNet2DConditionModel` (strict
-    /// loading: a missing, misshapen or unused weight is an error naming its key).
-    public init(folder url: URL) throws {
-        try self.init(folder: url) { component in try UNet2DConditionModel(folder: component.url) }
+    /// loading: a missing, misshapen or unused weight is an error naming its key); `loading`
+    /// picks the weight files' variant and how half-precision weights are held, for every component.
+    public init(folder url: URL, loading: WeightLoading = WeightLoading()) throws {
+        try self.init(folder: url, loading: loading) { component in
+            try UNet2DConditionModel(folder: component.url, loading: loading)
+        }
     }
 }

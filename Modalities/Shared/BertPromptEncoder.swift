@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import SafeTensors
 import Tensors
 import Tokenizers
 
@@ -57,8 +58,10 @@ public struct BertPromptEncoder: PromptEncoding {
     /// Loads a `tokenizer/` folder (`tokenizer.json` or `vocab.txt`, `tokenizer_config.json`)
     /// and a `text_encoder/` folder (`config.json`, safetensors weights; strictly: a missing or
     /// misshapen weight is an error naming its key).
-    public init(tokenizerFolder: URL, textEncoderFolder: URL, maxLength: Int? = nil) throws {
-        try self.init(tokenizer: try BertTokenizer(folder: tokenizerFolder), model: try BertModel(folder: textEncoderFolder),
+    public init(tokenizerFolder: URL, textEncoderFolder: URL, maxLength: Int? = nil,
+                loading: WeightLoading = WeightLoading()) throws {
+        try self.init(tokenizer: try BertTokenizer(folder: tokenizerFolder),
+                      model: try BertModel(folder: textEncoderFolder, loading: loading),
                       maxLength: maxLength)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import SafeTensors
 import Tensors
 import Tokenizers
 
@@ -71,8 +72,10 @@ public struct CLIPPromptEncoder: PromptEncoding {
 
     /// Loads a `tokenizer/` folder and a `text_encoder/` folder (strictly: a missing or
     /// misshapen weight is an error naming its key).
-    public init(tokenizerFolder: URL, textEncoderFolder: URL, clipSkip: Int? = nil) throws {
-        self.init(tokenizer: try CLIPTokenizer(folder: tokenizerFolder), model: try CLIPTextModel(folder: textEncoderFolder),
+    public init(tokenizerFolder: URL, textEncoderFolder: URL, clipSkip: Int? = nil,
+                loading: WeightLoading = WeightLoading()) throws {
+        self.init(tokenizer: try CLIPTokenizer(folder: tokenizerFolder),
+                  model: try CLIPTextModel(folder: textEncoderFolder, loading: loading),
                   clipSkip: clipSkip)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import PipelineComponents
+import SafeTensors
 import Tensors
 
 extension UNet3DConditionModel: NoisePredicting {
@@ -13,8 +14,11 @@ extension UNet3DConditionModel: NoisePredicting {
 
 extension TextToVideoSDPipeline {
     /// Loads a diffusers text-to-video folder with Diffuse's `UNet3DConditionModel` (strict loading: a
-    /// missing, misshapen or unused weight is an error naming its key).
-    public init(folder url: URL) throws {
-        try self.init(folder: url) { component in try UNet3DConditionModel(folder: component.url) }
+    /// missing, misshapen or unused weight is an error naming its key); `loading` picks the weight
+    /// files' variant and how half-precision weights are held, for every component.
+    public init(folder url: URL, loading: WeightLoading = WeightLoading()) throws {
+        try self.init(folder: url, loading: loading) { component in
+            try UNet3DConditionModel(folder: component.url, loading: loading)
+        }
     }
 }

@@ -57,6 +57,11 @@ public final class WeightStore: Sendable {
         self.init(try Checkpoint(contentsOf: url, variant: variant), halfPrecision: halfPrecision)
     }
 
+    /// A store over the checkpoint at `url`, chosen and held as `loading` says.
+    public convenience init(contentsOf url: URL, loading: WeightLoading) throws {
+        try self.init(contentsOf: url, variant: loading.variant, halfPrecision: loading.halfPrecision)
+    }
+
     /// The scope of the whole checkpoint (path "").
     public var root: WeightScope { WeightScope(store: self, path: "") }
 

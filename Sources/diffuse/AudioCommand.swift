@@ -73,12 +73,16 @@ struct AudioCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "How far from the init audio to go, 0…1 (audio to audio).")
     var strength = 0.8
 
+    @OptionGroup(title: "Weights")
+    var weights: WeightOptions
+
     @Option(help: "Also write the log-mel spectrogram as a PNG (low frequencies at the bottom).")
     var spectrogram: String?
 
     func run() throws {
         let started = Date()
         let (request, fileFormat, modelURL, kind) = try checkedRequest()
+        let loading = try weights.loading()
         let outputs = Self.indexedPaths(output, count: count, defaultExtension: "wav")
         let pictures = spectrogram.map { Self.indexedPaths($0, count: count, defaultExtension: "png") }
         var result: AudioResult?
@@ -87,8 +91,8 @@ struct AudioCommand: ParsableCommand {
             defer { bar.finish() }
             let observe: (SamplerStep) throws -> Void = { step in bar.update(done: step.step + 1, total: step.total) }
             switch kind {
-            case .audioLDM: result = try AudioLDMPipeline(folder: modelURL).generate(request, observe: observe)
-            case .diffuseMel: result = try DiffuseMelPipeline(folder: modelURL).generate(request, observe: observe)
+            case .audioLDM: result = try AudioLDMPipeline(folder: modelURL, loading: loading).generate(request, observe: observe)
+            case .diffuseMel: result = try DiffuseMelPipeline(folder: modelURL, loading: loading).generate(request, observe: observe)
             }
         }
         guard let result else { throw ExitCode.failure }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DiffusionCore
 import Foundation
+import SafeTensors
 
 /// A bad command-line option: reported as one line, exit status 1.
 struct UsageError: Error {
@@ -32,4 +33,32 @@ func parseSampler(_ name: String?, karras: Bool) throws -> SamplerName? {
 func parseSeed(_ seed: String?) throws -> TorchSeed {
     guard let seed else { return TorchSeed(UInt64.random(in: 0...UInt64(UInt32.max))) }
     do { return try TorchSeed(parsing: seed) } catch { throw UsageError("--seed: \(error)") }
+}
+
+/// `--variant` and `--half-weights` (`image`, `audio`, `video`): which weight files a model
+/// folder's networks load, and how their half-precision values are held.
+struct WeightOptions: ParsableArguments {
+    enum HalfWeights: String, ExpressibleByArgument, CaseIterable {
+        case auto, keep, widen
+    }
+
+    @Option(help: "Load this variant of the weight files (diffusers' variant: fp16 reads diffusion_pytorch_model.fp16.safetensors and model.fp16.safetensors).")
+    var variant: String?
+
+    @Option(name: .customLong("half-weights"), help: "How fp16/bf16 weights are held: widen (float32 on load: fastest), keep (half in memory, widened layer by layer: least memory), auto (widen when that fits in a quarter of the RAM).")
+    var halfWeights: HalfWeights = .auto
+
+    /// The options as `WeightLoading`; a variant that cannot be part of a file name ends the run
+    /// with one line on standard error.
+    func loading() throws -> WeightLoading {
+        if let variant, variant.isEmpty || variant.contains("/") || variant.hasPrefix(".") {
+            try exitWithError("--variant \"\(variant)\" is invalid: it names files such as model.<variant>.safetensors (e.g. fp16)")
+        }
+        let storage: HalfPrecisionStorage = switch halfWeights {
+        case .auto: .automatic
+        case .keep: .keep
+        case .widen: .widen
+        }
+        return WeightLoading(variant: variant, halfPrecision: storage)
+    }
 }

@@ -73,17 +73,21 @@ struct ImageCommand: ParsableCommand {
     @Option(help: "How far from the init image to go, 0…1 (image to image).")
     var strength = 0.8
 
+    @OptionGroup(title: "Weights")
+    var weights: WeightOptions
+
     func run() throws {
         let started = Date()
         // Ctrl-C, kill and a closed terminal remove the temporary file being written.
         try? AtomicFile.installSignalCleanup()
         let (request, modelURL) = try checkedRequest()
+        let loading = try weights.loading()
         let outputs = outputPaths()
         var result: ImageResult?
         let bar = ProgressBar()
         try reportingErrors(path: modelURL.path) {
             defer { bar.finish() }
-            let pipeline = try StableDiffusionPipeline(folder: modelURL)
+            let pipeline = try StableDiffusionPipeline(folder: modelURL, loading: loading)
             result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
         }
         guard let result else { throw ExitCode.failure }

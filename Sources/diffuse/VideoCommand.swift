@@ -85,6 +85,9 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "How far from the init video to go, 0…1 (video to video).")
     var strength = 0.6
 
+    @OptionGroup(title: "Weights")
+    var weights: WeightOptions
+
     func run() throws {
         let started = Date()
         // Ctrl-C, kill and a closed terminal remove the temporary file being written.
@@ -93,12 +96,13 @@ struct VideoCommand: ParsableCommand {
         let plan = try checkedPlan()
         let request = plan.request
         let modelURL = plan.modelURL
+        let loading = try weights.loading()
         var result: VideoResult?
         var soundtrack = plan.soundtrack
         try reportingErrors(path: modelURL.path) {
             let bar = ProgressBar()
             defer { bar.finish() }
-            let pipeline = try TextToVideoSDPipeline(folder: modelURL)
+            let pipeline = try TextToVideoSDPipeline(folder: modelURL, loading: loading)
             result = try pipeline.generate(request) { step in bar.update(done: step.step + 1, total: step.total) }
         }
         guard let result else { throw ExitCode.failure }

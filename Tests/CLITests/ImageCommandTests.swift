@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import SafeTensors
 import Testing
 
 /// `diffuse image` on Tests/Fixtures/tiny-sd (16×16, 2 steps: fast in debug builds).
@@ -101,6 +102,36 @@ import Testing
         #expect(result.stderrLines.count == 1, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("diffuse: warning: the prompt"), "\(result.stderr)")
         #expect(result.stderr.contains("dropped: \"cat dog\""), "\(result.stderr)")
+    }
+
+    /// A copy of tiny-sd whose networks exist only as fp16 variant files: `--variant fp16` loads
+    /// them, kept half or widened to the same image; without `--variant` the plain files are missing.
+    @Test func fp16VariantKeptOrWidened() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let model = scratch.url.appendingPathComponent("tiny-sd-fp16")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: tinySDPath), to: model)
+        for (component, file) in [("unet", "diffusion_pytorch_model"), ("vae", "diffusion_pytorch_model"), ("text_encoder", "model")] {
+            let folder = model.appendingPathComponent(component)
+            let plain = folder.appendingPathComponent("\(file).safetensors")
+            let source = try SafeTensorsFile(contentsOf: plain)
+            try SafeTensorsWriter.write(try source.names.map { ($0, try source.tensor($0)) }, dtype: .F16,
+                                        to: folder.appendingPathComponent("\(file).fp16.safetensors"))
+            try FileManager.default.removeItem(at: plain)
+        }
+        var images: [RGBImage] = []
+        for storage in ["keep", "widen"] {
+            let out = scratch.url.appendingPathComponent("\(storage).png").path
+            let result = try runDiffuse("image", "a cat", "--model", model.path, "-o", out, "--steps", "2", "--seed", "3",
+                                        "--variant", "fp16", "--half-weights", storage)
+            #expect(result.status == 0, "\(storage): \(result.stderr)")
+            images.append(try PNGReader.read(contentsOf: URL(fileURLWithPath: out)).image)
+        }
+        #expect(images[0] == images[1], "kept and widened half weights gave different images")
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", model.path, "-o", scratch.url.appendingPathComponent("x.png").path),
+                           mentioning: ["no weights", "diffusion_pytorch_model.safetensors"])
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", model.path, "-o", scratch.url.appendingPathComponent("x.png").path,
+                                          "--variant", "../fp16"), mentioning: ["--variant", "../fp16"])
     }
 
     @Test func badInputIsOneLine() throws {

@@ -38,12 +38,12 @@ public struct AutoencoderKL: Sendable {
             ? try Conv2d(scope["post_quant_conv"], in: latent, out: latent, kernel: 1) : nil
     }
 
-    /// Loads a `vae/` folder: `config.json` and the safetensors weights (`variant` selects e.g.
-    /// `diffusion_pytorch_model.fp16.safetensors`). Strict: a missing, misshapen or unused weight
-    /// is an error naming the key.
-    public init(folder: URL, variant: String? = nil) throws {
+    /// Loads a `vae/` folder: `config.json` and the safetensors weights (`loading` picks the
+    /// variant, e.g. `diffusion_pytorch_model.fp16.safetensors`, and how half-precision weights are
+    /// held). Strict: a missing, misshapen or unused weight is an error naming the key.
+    public init(folder: URL, loading: WeightLoading = WeightLoading()) throws {
         let config = try AutoencoderKLConfig.load(contentsOf: folder.appendingPathComponent(AutoencoderKLConfig.fileName))
-        let store = try WeightStore(contentsOf: folder, variant: variant)
+        let store = try WeightStore(contentsOf: folder, loading: loading)
         try self.init(config: config, weights: store.root)
         try store.finish()
     }

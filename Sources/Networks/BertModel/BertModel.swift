@@ -63,13 +63,13 @@ public struct BertModel: Sendable {
         pooler = addPoolingLayer ? try Linear(scope["pooler"]["dense"], in: d, out: d) : nil
     }
 
-    /// Loads a model folder: `config.json` and the safetensors weights (`variant` selects e.g.
-    /// `model.fp16.safetensors`). The pooler is read when the checkpoint has `pooler.dense.weight`
-    /// (all-MiniLM-L6-v2 has it). Strict: a missing, misshapen or unused weight (other than
-    /// `ignoredKeys`) is an error naming the key.
-    public init(folder: URL, variant: String? = nil) throws {
+    /// Loads a model folder: `config.json` and the safetensors weights (`loading` picks the
+    /// variant, e.g. `model.fp16.safetensors`, and how half-precision weights are held). The pooler
+    /// is read when the checkpoint has `pooler.dense.weight` (all-MiniLM-L6-v2 has it). Strict: a
+    /// missing, misshapen or unused weight (other than `ignoredKeys`) is an error naming the key.
+    public init(folder: URL, loading: WeightLoading = WeightLoading()) throws {
         let config = try BertConfig.load(contentsOf: folder.appendingPathComponent(BertConfig.fileName))
-        let store = try WeightStore(contentsOf: folder, variant: variant)
+        let store = try WeightStore(contentsOf: folder, loading: loading)
         try self.init(config: config, weights: store.root, addPoolingLayer: store.root.contains("pooler.dense.weight"))
         try store.finish(allowingUnused: Self.ignoredKeys)
     }

@@ -62,12 +62,13 @@ public struct ClapTextModelWithProjection: Sendable {
         textProjection = try ClapProjectionLayer(scope["text_projection"], config: config)
     }
 
-    /// Loads a `text_encoder/` folder: `config.json` and the safetensors weights (`variant`
-    /// selects e.g. `model.fp16.safetensors`). Strict: a missing, misshapen or unused weight
-    /// (other than `ignoredKeys`) is an error naming the key.
-    public init(folder: URL, variant: String? = nil) throws {
+    /// Loads a `text_encoder/` folder: `config.json` and the safetensors weights (`loading` picks
+    /// the variant, e.g. `model.fp16.safetensors`, and how half-precision weights are held).
+    /// Strict: a missing, misshapen or unused weight (other than `ignoredKeys`) is an error naming
+    /// the key.
+    public init(folder: URL, loading: WeightLoading = WeightLoading()) throws {
         let config = try ClapTextConfig.load(contentsOf: folder.appendingPathComponent(ClapTextConfig.fileName))
-        let store = try WeightStore(contentsOf: folder, variant: variant)
+        let store = try WeightStore(contentsOf: folder, loading: loading)
         try self.init(config: config, weights: store.root)
         try store.finish(allowingUnused: Self.ignoredKeys)
     }

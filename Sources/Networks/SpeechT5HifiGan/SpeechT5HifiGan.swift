@@ -63,12 +63,12 @@ public struct SpeechT5HifiGan: Sendable {
         }
     }
 
-    /// Loads a `vocoder/` folder: `config.json` and the safetensors weights (`variant` selects
-    /// e.g. `model.fp16.safetensors`). Strict: a missing, misshapen or unused weight is an error
-    /// naming the key.
-    public init(folder: URL, variant: String? = nil) throws {
+    /// Loads a `vocoder/` folder: `config.json` and the safetensors weights (`loading` picks the
+    /// variant, e.g. `model.fp16.safetensors`, and how half-precision weights are held). Strict: a
+    /// missing, misshapen or unused weight is an error naming the key.
+    public init(folder: URL, loading: WeightLoading = WeightLoading()) throws {
         let config = try SpeechT5HifiGanConfig.load(contentsOf: folder.appendingPathComponent(SpeechT5HifiGanConfig.fileName))
-        let store = try WeightStore(contentsOf: folder, variant: variant)
+        let store = try WeightStore(contentsOf: folder, loading: loading)
         try self.init(config: config, weights: store.root)
         try store.finish()
     }

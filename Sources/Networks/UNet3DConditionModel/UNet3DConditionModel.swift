@@ -94,13 +94,13 @@ public struct UNet3DConditionModel: Sendable {
         convOut = try Conv2d(w["conv_out"], in: channels[0], out: config.outChannels, kernel: 3, padding: 1)
     }
 
-    /// Loads a `unet/` folder: `config.json` and the safetensors weights (`variant` selects e.g.
-    /// `diffusion_pytorch_model.fp16.safetensors`). Strict: a missing, misshapen or unused weight
-    /// is an error naming the key.
-    public init(folder: URL, variant: String? = nil) throws {
+    /// Loads a `unet/` folder: `config.json` and the safetensors weights (`loading` picks the
+    /// variant, e.g. `diffusion_pytorch_model.fp16.safetensors`, and how half-precision weights are
+    /// held). Strict: a missing, misshapen or unused weight is an error naming the key.
+    public init(folder: URL, loading: WeightLoading = WeightLoading()) throws {
         let config = try UNet3DConditionModelConfig.load(
             contentsOf: folder.appendingPathComponent(UNet3DConditionModelConfig.fileName))
-        let store = try WeightStore(contentsOf: folder, variant: variant)
+        let store = try WeightStore(contentsOf: folder, loading: loading)
         try self.init(config: config, weights: store.root)
         try store.finish()
     }
