@@ -94,7 +94,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// Drops the whole pages inside `[start, start + count)` from the mapping (pages shared
     /// with a neighbouring tensor are kept: a zero-copy half-precision weight may live there).
-    private static func releasePages(_ start: UnsafeRawPointer, count: Int) {
+    static func releasePages(_ start: UnsafeRawPointer, count: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let first = (Int(bitPattern: start) + page - 1) / page * page
         let last = (Int(bitPattern: start) + count) / page * page

@@ -48,6 +48,42 @@ private func writeStore(_ folder: TemporaryFolder, dtype: DType, halfPrecision: 
         #expect(!w.isHalf && w.storedByteCount == 216 * 4 && w.tensor().scalars == values(216))
     }
 
+    /// A kept weight of at least 1 MiB gives its mapped pages back once widened (the process
+    /// holds only the layer that runs), and widens to the same values again on the next use.
+    @Test func largeKeptWeightsReleaseTheirPages() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("model.safetensors")
+        try SafeTensorsWriter.write([("big.weight", Tensor(shape: [1024, 768], scalars: values(1024 * 768)))], dtype: .F16, to: file)
+        let store = try WeightStore(contentsOf: folder.url, halfPrecision: .keep)
+        let w = try store["big"].weight("weight", shape: [1024, 768])
+        _ = w.tensor()                                                 // reads every page of the mapping
+        #expect(try residentKiB(of: file) >= 1024, "the weight's pages were read")
+        for _ in 0..<2 {
+            w.withTensor { #expect($0.scalars == values(1024 * 768)) }
+            let resident = try residentKiB(of: file)
+            #expect(resident <= 8, "\(resident) KiB of the 1536 KiB weight still resident after widening")
+        }
+    }
+
+    /// `Rss` of this process's mappings of `file` (/proc/self/smaps), in KiB.
+    private func residentKiB(of file: URL) throws -> Int {
+        // Read to the end: a procfs file reports size 0, and a sized read stops after one page.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var inFile = false, total = 0
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), first.first?.isHexDigit == true {
+                inFile = line.hasSuffix(file.path)
+            } else if inFile, fields.first == "Rss:", fields.count >= 2, let kib = Int(fields[1]) {
+                total += kib
+            }
+        }
+        return total
+    }
+
     /// Nested `withTensor` calls on weights of the same size get distinct scratch tensors.
     @Test func nestedUsesDoNotShareScratch() throws {
         let folder = try TemporaryFolder()
