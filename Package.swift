@@ -39,7 +39,8 @@ let package = Package(
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev",
                                          "libswscale-dev", "libswresample-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: vectorSettings),
+        .systemLibrary(name: "CMalloc"),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CMalloc"], swiftSettings: vectorSettings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: vectorSettings),
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),

@@ -7,7 +7,9 @@
 // a time is the median of --runs runs after --warmup runs, and the table keeps each side's
 // fastest round. See docs/benchmarks.md for the latest table and what the columns mean.
 import Foundation
+import Tensors
 
+Allocator.reuseLargeBlocks()
 var markdown = false, withTorch = true
 var rounds = 3, runs = 5, warmup = 2
 var only: String?
