@@ -167,15 +167,17 @@ enum GroupNormKernel {
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
                           moments m: GroupMoments, weight: Float, bias: Float, silu: Bool) {
-        let scale = m.rstd * weight, high = m.high, low = m.low
+        // (x − high − low)·scale + bias, with the mean's low part folded into the offset:
+        // x − high is exact or nearly so, and low·scale is below one rounding of it.
+        let scale = m.rstd * weight, high = m.high, offset = mulAdd(-m.low, scale, bias)
         var i = 0
         if silu {
             while i < n {
-                y[i] = siluOf(mulAdd((x[i] - high) - low, scale, bias))
+                y[i] = siluOf(mulAdd(x[i] - high, scale, offset))
                 i &+= 1
             }
         } else {
-            while i < n { y[i] = mulAdd((x[i] - high) - low, scale, bias); i &+= 1 }
+            while i < n { y[i] = mulAdd(x[i] - high, scale, offset); i &+= 1 }
         }
     }
 }
