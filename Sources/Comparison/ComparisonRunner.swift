@@ -238,10 +238,12 @@ struct RemainingTime {
 }
 
 /// The process's peak resident memory (`VmHWM`), reset before each cell by writing 5 to
-/// `/proc/self/clear_refs` (Linux ≥ 4.0); where the reset is refused, the peak is the
+/// `/proc/self/clear_refs` (Linux ≥ 4.0), after malloc has returned its free memory (which
+/// `Allocator.reuseLargeBlocks` otherwise keeps); where the reset is refused, the peak is the
 /// process's since it started.
 enum PeakMemory {
     static func reset() {
+        Allocator.releaseFreeMemory()
         let fd = open("/proc/self/clear_refs", O_WRONLY)
         guard fd >= 0 else { return }
         _ = "5".withCString { write(fd, $0, 1) }

@@ -19,4 +19,11 @@ public enum Allocator {
         _ = mallopt(M_MMAP_THRESHOLD, Int32(mmapThreshold))
         _ = mallopt(M_TRIM_THRESHOLD, Int32(trimThreshold))
     }
+
+    /// Gives the free memory malloc keeps for reuse back to the kernel (`malloc_trim`), so that
+    /// a peak measured from here on counts what the next piece of work needs, not what the
+    /// last one left free.
+    public static func releaseFreeMemory() {
+        _ = malloc_trim(0)
+    }
 }
