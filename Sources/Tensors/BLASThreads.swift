@@ -17,6 +17,14 @@ enum BLASThreads {
 
     private static let state = State()
 
+    /// Products of at least this many multiply-adds are split across the cores by `sgemm`.
+    static let splitWork = Double(1 << 21)
+
+    private static let oneThread: Void = openblas_set_num_threads(1)
+
+    /// Limits OpenBLAS to the calling thread, once per process.
+    static func useOneThread() { _ = oneThread }
+
     /// Runs `body` with OpenBLAS limited to one thread per call.
     static func singleThreaded<R>(_ body: () -> R) -> R {
         let s = state

@@ -33,7 +33,11 @@ extension Tensor {
 }
 
 /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major and contiguous.
-@inlinable
+///
+/// OpenBLAS runs single-threaded (its idle threads spin on `sched_yield` and would compete with
+/// Diffuse's own workers for the two cores); a large product is split here instead, into one
+/// band of rows (or columns, whichever is longer) per core, unless the caller already runs on
+/// a `Parallel` worker.
 public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                   a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
@@ -42,9 +46,26 @@ public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
         for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
         return
     }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(lda ?? (transposeA ? m : k)),
-                b, Int32(ldb ?? (transposeB ? k : n)),
-                beta, c, Int32(ldc ?? n))
+    BLASThreads.useOneThread()
+    let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
+    func product(rows: Range<Int>, columns: Range<Int>) {
+        let pa = a + (transposeA ? rows.lowerBound : rows.lowerBound * lda)
+        let pb = b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound)
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(rows.count), Int32(columns.count), Int32(k), alpha, pa, Int32(lda), pb, Int32(ldb),
+                    beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
+    }
+    let parts = Parallel.threadCount
+    guard parts > 1, Double(m) * Double(n) * Double(k) >= BLASThreads.splitWork, !Parallel.isInsideWorker,
+          max(m, n) >= 32 * parts else {
+        product(rows: 0..<m, columns: 0..<n)
+        return
+    }
+    let long = max(m, n)
+    Parallel.forEachChunk(parts, minimumPerThread: 1) { range in
+        for part in range {
+            let lo = long * part / parts / 16 * 16, hi = part == parts - 1 ? long : long * (part + 1) / parts / 16 * 16
+            if m >= n { product(rows: lo..<hi, columns: 0..<n) } else { product(rows: 0..<m, columns: lo..<hi) }
+        }
+    }
 }

@@ -21,10 +21,25 @@ public enum Parallel {
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let lo = count * c / chunks
                 let hi = count * (c + 1) / chunks
+                let outer = pthread_getspecific(workerKey)
+                pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))   // any non-nil value
                 if lo < hi { shared.value(lo..<hi) }
+                pthread_setspecific(workerKey, outer)
             }
         }
     }
+}
+
+extension Parallel {
+    /// Whether the calling thread is running a chunk of `forEachChunk` (kernels then stay on it
+    /// rather than splitting again).
+    public static var isInsideWorker: Bool { pthread_getspecific(workerKey) != nil }
+
+    @usableFromInline static let workerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "Parallel: no thread-specific key left")
+        return key
+    }()
 }
 
 /// Carries a value across a `concurrentPerform` boundary whose safety the caller guarantees
