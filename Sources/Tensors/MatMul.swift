@@ -34,10 +34,10 @@ extension Tensor {
 
 /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major and contiguous.
 ///
-/// OpenBLAS runs single-threaded (its idle threads spin on `sched_yield` and would compete with
-/// Diffuse's own workers for the two cores); a large product is split here instead, into one
-/// band of rows (or columns, whichever is longer) per core, unless the caller already runs on
-/// a `Parallel` worker.
+/// OpenBLAS runs single-threaded (see `BLASThreads`): a product of at least
+/// `BLASThreads.splitWork` multiply-adds is split here into one band of rows (or of columns,
+/// whichever is longer; bands start at multiples of 16) per core, unless the caller already
+/// runs on a `Parallel` worker.
 public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                   a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {

@@ -46,12 +46,10 @@ enum WinogradConvolution {
             Parallel.forEachChunk(c, minimumPerThread: max(1, 2048 / n)) { range in
                 for ci in range { transformInput(g, x: x, channel: ci, tiles: t0..<(t0 + n), v: v + ci * n, plane: c * n) }
             }
-            BLASThreads.singleThreaded {
-                Parallel.forEachChunk(16, minimumPerThread: 1) { range in
-                    for xi in range {
-                        sgemm(transposeA: false, transposeB: false, m: o, n: n, k: c, alpha: 1,
-                              a: u + xi * o * c, b: v + xi * c * n, beta: 0, c: m + xi * o * n)
-                    }
+            Parallel.forEachChunk(16, minimumPerThread: 1) { range in
+                for xi in range {
+                    sgemm(transposeA: false, transposeB: false, m: o, n: n, k: c, alpha: 1,
+                          a: u + xi * o * c, b: v + xi * c * n, beta: 0, c: m + xi * o * n)
                 }
             }
             Parallel.forEachChunk(o, minimumPerThread: max(1, 2048 / n)) { range in
