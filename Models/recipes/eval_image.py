@@ -52,17 +52,22 @@ def mask_features(mask):
     return np.concatenate([c.ravel(), [fill, centre, aspect]]).astype(np.float32)
 
 
-def analyze(img):
-    mask, bg = object_mask(img)
-    if mask.sum() < 4:
-        return dict(color="none", bg=nearest_color(bg), mask=mask, centroid=(32.0, 32.0), area=0)
-    # the object's colour from its interior (erode one pixel against anti-aliased edges)
+def interior_pixels(img, mask):
+    """The object's pixels one pixel in from its edge (against anti-aliasing), or all of them
+    when fewer than 3 are that far in."""
     inner = mask.copy()
     inner[1:] &= mask[:-1]
     inner[:-1] &= mask[1:]
     inner[:, 1:] &= mask[:, :-1]
     inner[:, :-1] &= mask[:, 1:]
-    pix = img[inner] if inner.sum() >= 3 else img[mask]
+    return img[inner] if inner.sum() >= 3 else img[mask]
+
+
+def analyze(img):
+    mask, bg = object_mask(img)
+    if mask.sum() < 4:
+        return dict(color="none", bg=nearest_color(bg), mask=mask, centroid=(32.0, 32.0), area=0)
+    pix = interior_pixels(img, mask)                 # the object's colour from its interior
     ys, xs = np.nonzero(mask)
     return dict(color=nearest_color(np.median(pix.astype(np.float32), 0)), bg=nearest_color(bg), mask=mask,
                 centroid=(float(xs.mean()), float(ys.mean())), area=int(mask.sum()))

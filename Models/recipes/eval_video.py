@@ -25,15 +25,25 @@ import eval_image as E
 DIRS = {name: np.array(v, np.float32) / np.linalg.norm(v) for name, v in V.DIRECTIONS.items()}
 
 
-def track(frames):
-    """frames [F, 64, 64, 3] uint8 -> (direction name or 'static', displacement, colour)."""
-    pts, pix = [], []
-    for f, img in enumerate(frames):
+def object_points(frames):
+    """Per frame: (x, y, pixels) of the object mask's centroid and colours, or None where the
+    mask has fewer than 4 pixels."""
+    points = []
+    for img in frames:
         mask, _ = E.object_mask(img)
         if mask.sum() >= 4:
             ys, xs = np.nonzero(mask)
-            pts.append((f, xs.mean(), ys.mean()))
-            pix.append(img[mask])
+            points.append((xs.mean(), ys.mean(), img[mask]))
+        else:
+            points.append(None)
+    return points
+
+
+def track(frames):
+    """frames [F, 64, 64, 3] uint8 -> (direction name or 'static', displacement, colour)."""
+    found = [(f, p) for f, p in enumerate(object_points(frames)) if p]
+    pts = [(f, x, y) for f, (x, y, _) in found]
+    pix = [p[2] for _, p in found]
     if len(pts) < len(frames) // 2:
         return "lost", (0.0, 0.0), "none"
     t = np.array([p[0] for p in pts], np.float32)
