@@ -50,7 +50,7 @@ public struct DiffuseMelPipeline: Sendable {
     /// the weight files' variant and how half-precision weights are held.
     public init(folder url: URL, loading: WeightLoading = WeightLoading()) throws {
         let folder = try ModelFolder(url)
-        let options = try DiffuseMelIndexOptions.load(folder: url)
+        let options = try PipelineIndexOptions.load(folder: url)
         let unetComponent = try folder.requiredComponent("unet", expected: "UNet2DConditionModel")
         guard case .unet2DCondition = unetComponent.config else {
             throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: "UNet2DConditionModel")
@@ -65,12 +65,6 @@ public struct DiffuseMelPipeline: Sendable {
         try vocoderConfig.validate(path: vocoderURL.path)
         guard vocoderConfig.length == mel.numSamples else {
             throw ConfigError(path: vocoderURL.path, field: "length", "must equal mel_config.json's num_samples \(mel.numSamples)")
-        }
-        if let steps = options.defaultSteps, steps < 1 {
-            throw ConfigError(path: url.appendingPathComponent("model_index.json").path, field: "default_steps", "must be at least 1")
-        }
-        if let scale = options.defaultGuidanceScale, !scale.isFinite {
-            throw ConfigError(path: url.appendingPathComponent("model_index.json").path, field: "default_guidance_scale", "must be finite")
         }
         textEncoder = try folder.promptEncoder(loading: loading)
         unet = try UNet2DConditionModel(folder: unetComponent.url, loading: loading)

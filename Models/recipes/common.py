@@ -59,8 +59,9 @@ class StepClock:
     drops the learning rate 10x at `decay_at` (if 0: at 75% of the step budget or when 75% of
     the minutes have passed, whichever comes first). Re-running with the logged steps and decay_at reproduces a run."""
 
-    def __init__(self, steps, minutes, decay_at, log, warmup=100):
+    def __init__(self, steps, minutes, decay_at, log, warmup=100, start=0):
         self.steps, self.minutes, self.decay_at, self.log, self.warmup = steps, minutes, decay_at, log, warmup
+        self.start = start  # a continued run warms up again from its first step (AdamW restarts)
         if not decay_at and not minutes:
             self.decay_at = int(steps * 0.75)
         self.t0 = time.time()
@@ -78,8 +79,8 @@ class StepClock:
         if not self.decay_at and (time.time() - self.t0 > 0.75 * self.minutes * 60 or step >= 0.75 * self.steps):
             self.decay_at = step
             self.log(f"lr drop at step {step}")
-        if step <= self.warmup:
-            return step / self.warmup
+        if step - self.start <= self.warmup:
+            return (step - self.start) / self.warmup
         return 0.1 if self.decay_at and step >= self.decay_at else 1.0
 
 

@@ -76,19 +76,26 @@ def ema_update(ema, model, decay):
             pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
 
 
-def diffusion_loss(unet, latents, cond, sched, gen):
-    """v-prediction loss with min-SNR-5 weights; `latents` [B, ...], `cond` [B, 32, 384]."""
+def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_noise=0.0):
+    """v-prediction loss; `latents` [B, ...], `cond` [B, 32, 384]. `weighting` "min-snr-5" (weights
+    min(SNR, 5) / (SNR + 1), which all but silence the noisiest steps) or "uniform" (plain v-MSE);
+    a `high_noise` fraction of the samples draws t from the noisiest 40% of the schedule, where
+    what the prompt asks for (e.g. a direction of motion) is decided."""
     b = latents.shape[0]
-    t = torch.randint(0, sched.config.num_train_timesteps, (b,), generator=gen)
+    n = sched.config.num_train_timesteps
+    t = torch.randint(0, n, (b,), generator=gen)
+    if high_noise:
+        high = torch.rand(b, generator=gen) < high_noise
+        t = torch.where(high, torch.randint(int(0.6 * n), n, (b,), generator=gen), t)
     noise = torch.randn(latents.shape, generator=gen)
     noisy = sched.add_noise(latents, noise, t)
     target = sched.get_velocity(latents, noise, t)
     pred = unet(noisy, t, encoder_hidden_states=cond).sample
     abar = sched.alphas_cumprod[t]
     snr = abar / (1 - abar)
-    weight = torch.clamp(snr, max=5.0) / (snr + 1)
+    weight = torch.clamp(snr, max=5.0) / (snr + 1) if weighting == "min-snr-5" else torch.ones_like(snr)
     per = F.mse_loss(pred, target, reduction="none").flatten(1).mean(1)
-    return (per * weight).mean(), float(per.mean())
+    return (per * weight).mean(), float(per.detach().mean())
 
 
 def write_pipeline_files(folder, pipeline_class, unet_class):
@@ -147,6 +154,7 @@ def main():
     p.add_argument("--work", default=os.path.join(common.DATA, "image"))
     p.add_argument("--out", default=FOLDER)
     p.add_argument("--init", default="", help="a checkpoint (ckpt.pt) to continue from")
+    p.add_argument("--rewarm", action="store_true", help="with --init: warm the learning rate up again over 100 steps")
     p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
     a = p.parse_args()
     common.set_threads(a.threads)
@@ -171,7 +179,6 @@ def main():
                              if k in ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end",
                                       "prediction_type")})
     opt = torch.optim.AdamW(unet.parameters(), lr=a.lr, weight_decay=1e-2)
-    clock = common.StepClock(a.steps, a.minutes, a.decay_at, log)
     gen = torch.Generator().manual_seed(a.seed)
     losses = []
     step = 0
@@ -184,6 +191,7 @@ def main():
         step = state["step"]
         gen.manual_seed(a.seed + step)
         log(f"continuing {a.init} from step {step}")
+    clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step if a.rewarm else 0)
     while clock.more(step):
         step += 1
         for g in opt.param_groups:

@@ -103,6 +103,11 @@ def main():
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--ema", type=float, default=0.99)
     p.add_argument("--init", default="", help="diffuse-image-64 training checkpoint for the spatial layers")
+    p.add_argument("--resume", default="", help="a checkpoint of this recipe (ckpt.pt) to continue from (AdamW restarts)")
+    p.add_argument("--full-every", type=int, default=4, help="every n-th step sees whole 16-frame clips (1: all)")
+    p.add_argument("--weighting", default="min-snr-5", choices=["min-snr-5", "uniform"])
+    p.add_argument("--high-noise", type=float, default=0.0,
+                   help="fraction of samples with t in the noisiest 40%% (where the direction is decided)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=common.DATA)
@@ -127,6 +132,13 @@ def main():
     init_step = warm_start(unet, a.init, log) if a.init else 0
     ema = UNet3DConditionModel(**unet_config())
     ema.load_state_dict(unet.state_dict())
+    step = 0
+    if a.resume:
+        state = torch.load(a.resume)
+        unet.load_state_dict(state["unet"])
+        ema.load_state_dict(state["ema"])
+        step = state["step"]
+        log(f"continuing {a.resume} from step {step}")
     ema.requires_grad_(False)
     params = sum(p.numel() for p in unet.parameters())
     log(f"unet parameters {params:,}")
@@ -134,15 +146,15 @@ def main():
                              if k in ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end",
                                       "prediction_type")})
     opt = torch.optim.AdamW(unet.parameters(), lr=a.lr, weight_decay=1e-2)
-    clock = common.StepClock(a.steps, a.minutes, a.decay_at, log)
-    gen = torch.Generator().manual_seed(a.seed)
+    clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step)
+    gen = torch.Generator().manual_seed(a.seed + step)
     losses = []
-    step = 0
+    start_step = step
     while clock.more(step):
         step += 1
         for g in opt.param_groups:
             g["lr"] = a.lr * clock.lr_factor(step)
-        full = step % 4 == 0
+        full = step % a.full_every == 0
         b = max(1, a.batch // 2) if full else a.batch
         w = frames if full else a.window
         idx = torch.randint(0, len(latents), (b,), generator=gen)
@@ -150,7 +162,7 @@ def main():
         x = latents[idx, :, start:start + w].float()  # [B, 4, W, 16, 16]
         cap = ids[idx].clone()
         cap[torch.rand(b, generator=gen) < a.dropout] = empty
-        loss, raw = train_image.diffusion_loss(unet, x, emb[cap], sched, gen)
+        loss, raw = train_image.diffusion_loss(unet, x, emb[cap], sched, gen, a.weighting, a.high_noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
@@ -160,7 +172,9 @@ def main():
         if step % 20 == 0 or step == 1:
             log(f"step {step}/{a.steps} loss {np.mean([l for _, l in losses[-20:]]):.4f} lr {opt.param_groups[0]['lr']:.2e}")
         if step % 100 == 0:
-            torch.save(dict(unet=unet.state_dict(), ema=ema.state_dict(), step=step), os.path.join(a.work, "ckpt.pt"))
+            tmp = os.path.join(a.work, "ckpt.pt.tmp")
+            torch.save(dict(unet=unet.state_dict(), ema=ema.state_dict(), step=step), tmp)
+            os.replace(tmp, os.path.join(a.work, "ckpt.pt"))
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
     write_folder(a.out)

@@ -4,6 +4,7 @@ import Evaluators
 import Foundation
 import ImageModality
 import MediaIO
+import PipelineComponents
 import Tensors
 import VideoModality
 
@@ -113,7 +114,7 @@ func loadGenerator(_ modality: Modality, folder: URL) throws -> any CellGenerato
     case .image: return ImageCellGenerator(pipeline: try StableDiffusionPipeline(folder: folder))
     case .video: return VideoCellGenerator(pipeline: try TextToVideoSDPipeline(folder: folder))
     case .audio:
-        let options = try DiffuseMelIndexOptions.load(folder: folder)
+        let options = try PipelineIndexOptions.load(folder: folder)
         switch options.className {
         case "DiffuseMelPipeline": return AudioCellGenerator(run: try DiffuseMelPipeline(folder: folder).generate)
         case "AudioLDMPipeline": return AudioCellGenerator(run: try AudioLDMPipeline(folder: folder).generate)

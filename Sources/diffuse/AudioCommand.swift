@@ -133,16 +133,16 @@ struct AudioCommand: ParsableCommand {
             let modelURL: URL
             do { modelURL = try ModelStore().resolve(model, for: .audio) } catch { throw UsageError("\(error)") }
             let kind: PipelineKind
-            let defaults: (steps: Int, guidance: Double)
+            let settings: (steps: Int, guidance: Double)
             do {
-                let options = try DiffuseMelIndexOptions.load(folder: modelURL)
+                let options = try PipelineIndexOptions.load(folder: modelURL)
                 switch options.className {
                 case "AudioLDMPipeline":
                     kind = .audioLDM
-                    defaults = (options.defaultSteps ?? 10, options.defaultGuidanceScale ?? 2.5)
+                    settings = options.settings(steps: steps, guidance: guidance, fallback: (10, 2.5))
                 case "DiffuseMelPipeline":
                     kind = .diffuseMel
-                    defaults = (options.defaultSteps ?? 20, options.defaultGuidanceScale ?? 3)
+                    settings = options.settings(steps: steps, guidance: guidance, fallback: (20, 3))
                 default:
                     throw UsageError("\(modelURL.path): model_index.json's _class_name \"\(options.className)\" is not an audio pipeline Diffuse runs (AudioLDMPipeline, DiffuseMelPipeline)")
                 }
@@ -151,8 +151,7 @@ struct AudioCommand: ParsableCommand {
             } catch {
                 throw UsageError("\(error)")
             }
-            let steps = self.steps ?? defaults.steps
-            let guidance = self.guidance ?? defaults.guidance
+            let (steps, guidance) = settings
             if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= AudioAdapter.maximumSeconds) {
                 throw UsageError("--seconds \(seconds) is invalid: it must be a number of seconds above 0 and at most \(Int(AudioAdapter.maximumSeconds))")
             }

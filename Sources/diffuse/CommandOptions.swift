@@ -1,6 +1,7 @@
 import ArgumentParser
 import DiffusionCore
 import Foundation
+import PipelineComponents
 import SafeTensors
 
 /// A bad command-line option: reported as one line, exit status 1.
@@ -27,6 +28,17 @@ func parseSampler(_ name: String?, karras: Bool) throws -> SamplerName? {
         throw UsageError("--karras is not available with sampler \(sampler.rawValue): Karras sigmas are available with \(valid)")
     }
     return sampler
+}
+
+/// `--steps` and `--guidance` as given, else the model folder's `default_steps` and
+/// `default_guidance_scale` (`model_index.json`), else `fallback`; a bad index is a `UsageError`.
+func modelSettings(_ folder: URL, steps: Int?, guidance: Double?, fallback: (steps: Int, guidance: Double)) throws
+    -> (steps: Int, guidance: Double) {
+    do {
+        return try PipelineIndexOptions.load(folder: folder).settings(steps: steps, guidance: guidance, fallback: fallback)
+    } catch {
+        throw UsageError("\(error)")
+    }
 }
 
 /// `--seed` as torch's `manual_seed` takes it, or a random 32-bit seed (printed by the caller).

@@ -34,8 +34,8 @@ struct ImageCommand: ParsableCommand {
     @Option(help: "The negative prompt.")
     var negative = ""
 
-    @Option(help: "Sampling steps.")
-    var steps = 20
+    @Option(help: "Sampling steps (default: the model's default_steps, else 20).")
+    var steps: Int?
 
     @Option(help: "The sampler (default: the model's scheduler): \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sampler: String?
@@ -43,8 +43,8 @@ struct ImageCommand: ParsableCommand {
     @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
     var karras = false
 
-    @Option(help: "Classifier-free guidance scale (≤ 1: no guidance).")
-    var guidance = 7.5
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, ≤ 1: no guidance (default: the model's default_guidance_scale, else 7.5).")
+    var guidance: Double?
 
     @Option(name: .customLong("guidance-rescale"), help: "Guidance rescale φ, 0…1 (Lin et al. 2023; 0.7 for v-prediction models with zero terminal SNR).")
     var guidanceRescale = 0.0
@@ -112,6 +112,7 @@ struct ImageCommand: ParsableCommand {
         do {
             let modelURL: URL
             do { modelURL = try ModelStore().resolve(model, for: .image) } catch { throw UsageError("\(error)") }
+            let (steps, guidance) = try modelSettings(modelURL, steps: steps, guidance: guidance, fallback: (20, 7.5))
             guard steps >= 1 else { throw UsageError("--steps \(steps) is invalid: it must be at least 1") }
             guard count >= 1 else { throw UsageError("--count \(count) is invalid: it must be at least 1") }
             guard guidance.isFinite else { throw UsageError("--guidance \(guidance) is invalid: it must be a finite number") }

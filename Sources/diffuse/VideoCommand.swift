@@ -46,8 +46,8 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "Height in pixels, a multiple of 8 (default: the model's).")
     var height: Int?
 
-    @Option(help: "Sampling steps.")
-    var steps = 20
+    @Option(help: "Sampling steps (default: the model's default_steps, else 20).")
+    var steps: Int?
 
     @Option(help: "The sampler (default: the model's scheduler): \(SamplerName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sampler: String?
@@ -55,8 +55,8 @@ struct VideoCommand: ParsableCommand {
     @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
     var karras = false
 
-    @Option(help: "Classifier-free guidance scale (≤ 1: no guidance).")
-    var guidance = 9.0
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, ≤ 1: no guidance (default: the model's default_guidance_scale, else 9.0).")
+    var guidance: Double?
 
     @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")
     var seed: String?
@@ -161,6 +161,7 @@ struct VideoCommand: ParsableCommand {
             if let fps, !(fps.isFinite && fps > 0 && fps <= VideoFrameRate.maximumFramesPerSecond) {
                 throw UsageError("--fps \(fps) is invalid: it must be a finite number above 0 and at most \(Int(VideoFrameRate.maximumFramesPerSecond))")
             }
+            let (steps, guidance) = try modelSettings(modelURL, steps: steps, guidance: guidance, fallback: (20, 9.0))
             guard steps >= 1 else { throw UsageError("--steps \(steps) is invalid: it must be at least 1") }
             guard guidance.isFinite else { throw UsageError("--guidance \(guidance) is invalid: it must be a finite number") }
             guard strength.isFinite, (0...1).contains(strength) else {

@@ -134,6 +134,35 @@ import Testing
                                           "--variant", "../fp16"), mentioning: ["--variant", "../fp16"])
     }
 
+    /// `model_index.json`'s `default_steps` and `default_guidance_scale` (as Diffuse's default
+    /// models carry them) stand in for `--steps` and `--guidance` when these are not given.
+    @Test func modelDefaultsForStepsAndGuidance() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let model = scratch.url.appendingPathComponent("tiny-sd-defaults")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: tinySDPath), to: model)
+        let index = model.appendingPathComponent("model_index.json")
+        func writeIndex(_ extra: [String: Any]) throws {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinySDPath).appendingPathComponent("model_index.json"))) as? [String: Any])
+            object.merge(extra) { $1 }
+            try JSONSerialization.data(withJSONObject: object).write(to: index)
+        }
+        try writeIndex(["default_steps": 3, "default_guidance_scale": 2.5])
+        let out = scratch.url.appendingPathComponent("d.png").path
+        var result = try runDiffuse("image", "a cat", "--model", model.path, "-o", out, "--seed", "1", "--width", "16", "--height", "16")
+        #expect(result.status == 0, "\(result.stderr)")
+        var parameters = try #require(try PNGReader.read(contentsOf: URL(fileURLWithPath: out)).text("parameters"))
+        #expect(parameters.contains("Steps: 3, Sampler: DDIM, CFG scale: 2.5,"), "\(parameters)")
+        result = try runDiffuse("image", "a cat", "--model", model.path, "-o", out, "--seed", "1", "--width", "16", "--height", "16",
+                                "--steps", "1", "--guidance", "4")
+        #expect(result.status == 0, "\(result.stderr)")
+        parameters = try #require(try PNGReader.read(contentsOf: URL(fileURLWithPath: out)).text("parameters"))
+        #expect(parameters.contains("Steps: 1, Sampler: DDIM, CFG scale: 4,"), "\(parameters)")
+        try writeIndex(["default_steps": 0])
+        expectOneLineError(try runDiffuse("image", "a cat", "--model", model.path, "-o", out),
+                           mentioning: ["model_index.json", "default_steps", "at least 1"])
+    }
+
     @Test func badInputIsOneLine() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
