@@ -15,17 +15,31 @@ public enum Parallel {
         let chunks = min(threadCount, max(1, count / max(1, minimumPerThread)))
         if chunks == 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
-            // The chunks are disjoint and `concurrentPerform` returns only when all are done,
-            // so sharing `body` (and whatever pointers it captured) across threads is safe.
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            runChunks(chunks) { c in
                 let lo = count * c / chunks
                 let hi = count * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+        }
+    }
+
+    /// Runs `chunk(c)` for `c` in `0..<chunks` on `WorkerPool.shared` (chunk 0 on the calling
+    /// thread), or through `concurrentPerform` when the pool is busy; each chunk runs with
+    /// `isInsideWorker` set.
+    @usableFromInline
+    static func runChunks(_ chunks: Int, _ chunk: (Int) -> Void) {
+        withoutActuallyEscaping(chunk) { chunk in
+            let marked: (Int) -> Void = { c in
                 let outer = pthread_getspecific(workerKey)
                 pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))   // any non-nil value
-                if lo < hi { shared.value(lo..<hi) }
+                chunk(c)
                 pthread_setspecific(workerKey, outer)
             }
+            if WorkerPool.shared.run(chunks: chunks, marked) { return }
+            // The chunks are disjoint and `concurrentPerform` returns only when all are done,
+            // so sharing `marked` (and whatever pointers it captured) across threads is safe.
+            let shared = UncheckedSendable(marked)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in shared.value(c) }
         }
     }
 }
