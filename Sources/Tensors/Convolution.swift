@@ -167,9 +167,6 @@ enum ConvolutionKernel {
         }
     }
 
-    /// Runs shorter than this are copied element by element rather than by `update` calls.
-    static let shortRun = 16
-
     /// One row of the im2col matrix over `columns`.
     @inline(__always)
     static func im2colRow(_ g: ConvGeometry, x: UnsafePointer<Float>, row: Int, columns: Range<Int>,
@@ -201,21 +198,7 @@ enum ConvolutionKernel {
             let id = od * g.stride[0] + offD, ih = oh * g.stride[1] + offH
             let out = dst + t
             if id < 0 || id >= id0 || ih < 0 || ih >= ih0 || owLo >= owHi {
-                if run < shortRun {
-                    var i = 0
-                    while i < run { out[i] = 0; i &+= 1 }
-                } else {
-                    out.update(repeating: 0, count: run)
-                }
-            } else if run < shortRun {
-                // A few values (a mel's bins, a narrow latent): one loop, no calls per run.
-                let src = x + ((n * g.inChannels + c) * id0 + id) * ih0 * iw0 + ih * iw0
-                var i = 0
-                while i < run {
-                    let iw = (ow &+ i) &* sw &+ offW
-                    out[i] = iw >= 0 && iw < iw0 ? src[iw] : 0
-                    i &+= 1
-                }
+                out.update(repeating: 0, count: run)
             } else {
                 let src = x + ((n * g.inChannels + c) * id0 + id) * ih0 * iw0 + ih * iw0
                 let lo = max(0, min(run, owLo - ow)), hi = max(lo, min(run, owHi - ow))
