@@ -21,6 +21,7 @@ from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 import common
 
 FOLDER = os.path.join(common.MODELS, "diffuse-image-64")
+GUIDANCE = 3.0  # the default guidance scale: best held-out adherence (model card)
 
 
 def unet_config():
@@ -98,8 +99,10 @@ def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_
     return (per * weight).mean(), float(per.detach().mean())
 
 
-def write_pipeline_files(folder, pipeline_class, unet_class):
-    """model_index.json, scheduler config and the text_encoder/tokenizer symlinks."""
+def write_pipeline_files(folder, pipeline_class, unet_class, guidance=None):
+    """model_index.json (with `default_guidance_scale` when `guidance` is given: the scale the
+    model card measured best, which `diffuse` uses when no --guidance is given), scheduler
+    config and the text_encoder/tokenizer symlinks."""
     common.write_json(os.path.join(folder, "model_index.json"), {
         "_class_name": pipeline_class,
         "_diffusers_version": __import__("diffusers").__version__,
@@ -111,6 +114,7 @@ def write_pipeline_files(folder, pipeline_class, unet_class):
         "unet": ["diffusers", unet_class],
         "vae": ["diffusers", "AutoencoderKL"],
         "text_max_length": common.MAX_TOKENS,
+        **({"default_guidance_scale": guidance} if guidance else {}),
     })
     common.make_scheduler().save_pretrained(os.path.join(folder, "scheduler"))
     # diffusers writes lambda_min_clipped = -inf as the non-JSON token -Infinity; drop such keys
@@ -154,13 +158,14 @@ def main():
     p.add_argument("--work", default=os.path.join(common.DATA, "image"))
     p.add_argument("--out", default=FOLDER)
     p.add_argument("--init", default="", help="a checkpoint (ckpt.pt) to continue from")
+    p.add_argument("--guidance", type=float, default=GUIDANCE, help="default_guidance_scale written to model_index.json")
     p.add_argument("--rewarm", action="store_true", help="with --init: warm the learning rate up again over 100 steps")
     p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
     a = p.parse_args()
     common.set_threads(a.threads)
     if a.export:
         step = export_checkpoint(a.export, a.out)
-        write_pipeline_files(a.out, "StableDiffusionPipeline", "UNet2DConditionModel")
+        write_pipeline_files(a.out, "StableDiffusionPipeline", "UNet2DConditionModel", a.guidance)
         print(f"exported step {step} to {a.out}")
         return
     common.seed_all(a.seed)
@@ -217,7 +222,7 @@ def main():
                 os.replace(os.path.join(a.work, f"ckpt_step{step}.pt.tmp"), os.path.join(a.work, f"ckpt_step{step}.pt"))
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
-    write_pipeline_files(a.out, "StableDiffusionPipeline", "UNet2DConditionModel")
+    write_pipeline_files(a.out, "StableDiffusionPipeline", "UNet2DConditionModel", a.guidance)
     common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 50 steps)", common.smooth(losses), (40, 60, 200))],
                        "diffuse-image-64 UNet")
     common.write_json(os.path.join(a.work, "summary.json"),

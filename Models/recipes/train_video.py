@@ -84,8 +84,8 @@ def warm_start(unet, path, log):
     return state["step"]
 
 
-def write_folder(out):
-    train_image.write_pipeline_files(out, "TextToVideoSDPipeline", "UNet3DConditionModel")
+def write_folder(out, guidance):
+    train_image.write_pipeline_files(out, "TextToVideoSDPipeline", "UNet3DConditionModel", guidance)
     vae = os.path.join(out, "vae")
     if not os.path.exists(vae):
         os.symlink(os.path.join("..", "diffuse-image-64", "vae"), vae)
@@ -103,6 +103,7 @@ def main():
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--ema", type=float, default=0.99)
     p.add_argument("--init", default="", help="diffuse-image-64 training checkpoint for the spatial layers")
+    p.add_argument("--guidance", type=float, default=0, help="default_guidance_scale written to model_index.json (0: none)")
     p.add_argument("--resume", default="", help="a checkpoint of this recipe (ckpt.pt) to continue from (AdamW restarts)")
     p.add_argument("--full-every", type=int, default=4, help="every n-th step sees whole 16-frame clips (1: all)")
     p.add_argument("--weighting", default="min-snr-5", choices=["min-snr-5", "uniform"])
@@ -118,7 +119,7 @@ def main():
     common.set_threads(a.threads)
     if a.export:
         step = train_image.export_checkpoint(a.export, a.out, UNet3DConditionModel, unet_config())
-        write_folder(a.out)
+        write_folder(a.out, a.guidance)
         print(f"exported step {step} to {a.out}")
         return
     common.seed_all(a.seed)
@@ -177,7 +178,7 @@ def main():
             os.replace(tmp, os.path.join(a.work, "ckpt.pt"))
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
-    write_folder(a.out)
+    write_folder(a.out, a.guidance)
     common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 20 steps)", common.smooth(losses, 20), (40, 140, 60))],
                        "diffuse-video-64 UNet3D")
     common.write_json(os.path.join(a.work, "summary.json"),
