@@ -7,11 +7,13 @@ import Synchronization
 /// it sleeps, as OpenMP's threads do (GNU `GOMP_SPINCOUNT`), so that the many sub-millisecond
 /// kernels of a network (a group norm of 0.4 ms, a residual add) start on both cores at once.
 ///
-/// Why not `DispatchQueue.concurrentPerform` alone: libdispatch wakes (or creates) a worker
-/// thread per loop, and when that takes longer than the caller's own chunk, the caller runs the
-/// other chunk too. Short kernels then ran on one core in whole processes (a 0.4 ms group norm
-/// measured 0.75–0.98 ms). A job that finds the pool busy (a nested call from inside a chunk, or
-/// a second thread calling at the same time) still goes to `concurrentPerform`.
+/// Why not `DispatchQueue.concurrentPerform` alone: libdispatch wakes a worker thread per loop,
+/// and when that takes longer than the caller's own chunk, the caller runs the other chunk too
+/// (on a busy machine, 26–48 of 50 two-chunk loops of 1 ms chunks ran on one thread). Short
+/// kernels then ran on one core in some whole processes: the 0.5 ms group norm of diffuse-bench
+/// measured 0.75–0.98 ms in those, 0.52–0.55 ms on this pool (docs/benchmarks.md). A job that
+/// finds the pool busy (a nested call from inside a chunk, or a second thread calling at the
+/// same time) still goes to `concurrentPerform`.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(workers: Parallel.threadCount - 1)
 
