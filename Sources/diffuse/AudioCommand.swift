@@ -48,7 +48,7 @@ struct AudioCommand: ParsableCommand {
     @Flag(help: "Karras noise levels (with \(SamplerName.allCases.filter(\.supportsKarras).map(\.rawValue).joined(separator: ", "))).")
     var karras = false
 
-    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, ≤ 1: no guidance (default: the model's, 3 for the default model; AudioLDM: 2.5).")
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale, ≤ 1: no guidance (default: the model's, 5 for the default model; AudioLDM: 2.5).")
     var guidance: Double?
 
     @Option(help: "The seed, an integer as torch's manual_seed takes it (default: random, printed).")

@@ -22,7 +22,7 @@ import Tensors
         let pipeline = try Self.shared.get()
         #expect(pipeline.mel.numSamples == 65280 && pipeline.mel.frames == 256 && pipeline.mel.nMels == 64)
         #expect(pipeline.vocoder.griffinLim.iterations == 64 && pipeline.vocoder.griffinLim.momentum == 0.99)
-        #expect(pipeline.defaultSteps == 20 && pipeline.defaultGuidanceScale == 3)
+        #expect(pipeline.defaultSteps == 20 && pipeline.defaultGuidanceScale == 5)
         #expect(pipeline.scheduler.defaultSampler == .dpmpp2m && pipeline.scheduler.prediction == .vPrediction)
         #expect(abs(pipeline.clipSeconds - 4.08) < 1e-12)
     }

@@ -78,7 +78,7 @@ let tinyAudioLDMPath = "Tests/Fixtures/tiny-audioldm"
         #expect((file.audio.samples.map(abs).max() ?? 0) > 1e-3, "the clip is not silent")
         let json = try request(file.tags)
         #expect(json["model"] as? String == "diffuse-audio-16k" && json["steps"] as? Int == 2)
-        #expect(json["guidance_scale"] as? Double == 3 && json["sampler"] as? String == "dpmpp_2m", "\(json)")
+        #expect(json["guidance_scale"] as? Double == 5 && json["sampler"] as? String == "dpmpp_2m", "\(json)")
     }
 
     @Test func defaultModelRefusesLongerClips() throws {

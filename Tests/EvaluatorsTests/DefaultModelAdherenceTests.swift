@@ -21,8 +21,8 @@ import VideoModality
     /// 108 / 120 (30 held-out prompts × 4 seeds, 20 steps, guidance 2.5).
     static let imageCard = 108.0 / 120
     /// Models/diffuse-audio-16k/README.md, "Measured quality": instrument/speech/effect (the
-    /// coarse family) 47 / 64 (32 held-out prompts × 2 seeds, 20 steps).
-    static let audioCard = 47.0 / 64
+    /// coarse family) 100 / 128 (32 held-out prompts × 4 seeds, 20 steps, guidance 5).
+    static let audioCard = 100.0 / 128
     /// Models/diffuse-video-64/README.md, "Measured quality": direction of motion, 3 / 40
     /// (20 held-out prompts × 2 seeds, 20 steps).
     static let videoCard = 3.0 / 40
@@ -79,7 +79,7 @@ import VideoModality
         var results: [(prompt: String, adherence: Adherence)] = []
         for prompt in try Self.prompts("heldout_audio.txt", 1, separator: "|") {
             for seed in Self.seeds {
-                let request = AudioRequest(prompt: prompt, steps: 3, guidanceScale: 3, seed: TorchSeed(seed))
+                let request = AudioRequest(prompt: prompt, steps: 3, guidanceScale: 5, seed: TorchSeed(seed))
                 let audio = try pipeline.generate(request).audio[0]
                 results.append((prompt, try AudioEvaluator.judge(audio, prompt: prompt, model: model)))
             }
