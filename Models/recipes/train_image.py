@@ -131,6 +131,16 @@ def write_pipeline_files(folder, pipeline_class, unet_class, guidance=None):
             os.symlink(os.path.join("..", "text-encoders", "all-MiniLM-L6-v2"), link)
 
 
+def continue_from(path, unet, ema, log):
+    """Loads a run's checkpoint (weights, EMA) to continue it and returns its step; AdamW's
+    moments restart (e.g. the low-learning-rate end of a run that a time cap stopped early)."""
+    state = torch.load(path)
+    unet.load_state_dict(state["unet"])
+    ema.load_state_dict(state["ema"])
+    log(f"continuing {path} from step {state['step']}")
+    return state["step"]
+
+
 def export_checkpoint(ckpt, out, unet_class=UNet2DConditionModel, config=None):
     """Writes a training checkpoint's EMA weights as `out`/unet (fp16), e.g. to evaluate or to
     ship a run that was stopped early."""
@@ -188,14 +198,8 @@ def main():
     losses = []
     step = 0
     if a.init:
-        # Continues a run from its checkpoint (weights, EMA, step; AdamW's moments restart), e.g.
-        # the low-learning-rate end of a run that a time cap stopped before its drop.
-        state = torch.load(a.init)
-        unet.load_state_dict(state["unet"])
-        ema.load_state_dict(state["ema"])
-        step = state["step"]
+        step = continue_from(a.init, unet, ema, log)
         gen.manual_seed(a.seed + step)
-        log(f"continuing {a.init} from step {step}")
     clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step if a.rewarm else 0)
     while clock.more(step):
         step += 1

@@ -133,13 +133,7 @@ def main():
     init_step = warm_start(unet, a.init, log) if a.init else 0
     ema = UNet3DConditionModel(**unet_config())
     ema.load_state_dict(unet.state_dict())
-    step = 0
-    if a.resume:
-        state = torch.load(a.resume)
-        unet.load_state_dict(state["unet"])
-        ema.load_state_dict(state["ema"])
-        step = state["step"]
-        log(f"continuing {a.resume} from step {step}")
+    step = train_image.continue_from(a.resume, unet, ema, log) if a.resume else 0
     ema.requires_grad_(False)
     params = sum(p.numel() for p in unet.parameters())
     log(f"unet parameters {params:,}")
