@@ -144,7 +144,6 @@ def main():
     clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step)
     gen = torch.Generator().manual_seed(a.seed + step)
     losses = []
-    start_step = step
     while clock.more(step):
         step += 1
         for g in opt.param_groups:
