@@ -14,18 +14,11 @@ extension ModelFolder {
         switch text.className {
         case "BertModel":
             return try BertPromptEncoder(tokenizerFolder: tokenizer.url, textEncoderFolder: text.url,
-                                         maxLength: indexOption("text_max_length"), loading: loading)
+                                         maxLength: try PipelineIndexOptions.load(folder: url).textMaxLength, loading: loading)
         case "CLIPTextModel", "CLIPTextModelWithProjection":
             return try CLIPPromptEncoder(tokenizerFolder: tokenizer.url, textEncoderFolder: text.url, loading: loading)
         default:
             throw PipelineError.missingComponent(folder: url.path, name: "text_encoder", expected: "CLIPTextModel or BertModel")
         }
-    }
-
-    /// An integer option of `model_index.json` (a key that is not a component), or nil.
-    public func indexOption(_ key: String) -> Int? {
-        guard let data = try? Data(contentsOf: url.appendingPathComponent("model_index.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return (object[key] as? NSNumber)?.intValue
     }
 }
