@@ -66,6 +66,11 @@ public struct ResolvedVideoSettings: Sendable, Equatable {
 /// Same seed, sampler, steps and guidance give diffusers' frames (Tests/VideoModalityTests, fixture from
 /// tools/fixtures/fx_text2video_pipeline.py). Limitations: one video per prompt, no `eta` (DDIM runs with
 /// 0), no init-video resizing.
+///
+/// It also runs AnimateDiff folders (`AnimateDiffPipeline`, `AnimateDiffVideoToVideoPipeline` with a
+/// `UNetMotionModel` saved in `unet/`): the same steps, except that AnimateDiff steps the scheduler on
+/// the [B, C, F, h, w] latents, so an ancestral sampler's noise is drawn channel-major
+/// (`stepsOnFrames` false). Parity: fixture from tools/fixtures/fx_animatediff_pipeline.py.
 public struct TextToVideoSDPipeline: Sendable {
     /// The text encoder (tokenizer + CLIP, or BERT for Diffuse's default model).
     public let textEncoder: any PromptEncoding
@@ -75,34 +80,43 @@ public struct TextToVideoSDPipeline: Sendable {
     public let adapter: VideoAdapter
     /// The scheduler config as DiffusionCore pieces.
     public let scheduler: SchedulerMapping
+    /// Whether the reference steps the scheduler on latents reshaped to [B·F, C, h, w] (text-to-video-ms:
+    /// true) or on [B, C, F, h, w] (AnimateDiff: false); it orders an ancestral sampler's noise.
+    public let stepsOnFrames: Bool
 
     /// A pipeline from loaded components.
     public init(textEncoder: any PromptEncoding, unet: any NoisePredicting, adapter: VideoAdapter,
-                scheduler: SchedulerMapping) {
+                scheduler: SchedulerMapping, stepsOnFrames: Bool = true) {
         self.textEncoder = textEncoder
         self.unet = unet
         self.adapter = adapter
         self.scheduler = scheduler
+        self.stepsOnFrames = stepsOnFrames
     }
 
-    /// Loads a diffusers text-to-video folder (`model_index.json` with `unet` (UNet3DConditionModel), `vae`,
-    /// `text_encoder`, `tokenizer`, `scheduler`), strictly (a missing or misshapen weight is an error naming
-    /// its key); `loadUNet` builds the network from the `unet` component, `loading` the text encoder and the VAE.
+    /// Loads a diffusers text-to-video folder (`model_index.json` with `unet` (UNet3DConditionModel, or
+    /// UNetMotionModel for AnimateDiff), `vae`, `text_encoder`, `tokenizer`, `scheduler`), strictly (a missing
+    /// or misshapen weight is an error naming its key); `loadUNet` builds the network from the `unet`
+    /// component, `loading` the text encoder and the VAE.
     public init(folder url: URL, loading: WeightLoading = WeightLoading(),
                 loadUNet: (ModelComponent) throws -> any NoisePredicting) throws {
         let folder = try ModelFolder(url)
-        let unetComponent = try folder.requiredComponent("unet", expected: "UNet3DConditionModel")
-        guard case let .unet3DCondition(unetConfig) = unetComponent.config else {
-            throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: "UNet3DConditionModel")
+        let expected = "UNet3DConditionModel or UNetMotionModel"
+        let unetComponent = try folder.requiredComponent("unet", expected: expected)
+        let sampleSize: IntOrList?, stepsOnFrames: Bool
+        switch unetComponent.config {
+        case let .unet3DCondition(config): (sampleSize, stepsOnFrames) = (config.sampleSize, true)
+        case let .unetMotion(config): (sampleSize, stepsOnFrames) = (config.sampleSize, false)
+        default: throw PipelineError.missingComponent(folder: url.path, name: "unet", expected: expected)
         }
         let vaeComponent = try folder.requiredComponent("vae", expected: "AutoencoderKL")
         let schedulerConfig = try folder.schedulerConfig()
         let vae = try AutoencoderKL(folder: vaeComponent.url, loading: loading)
-        let size = IntOrList.defaultPixelSize(unetConfig.sampleSize, fallback: 32, factor: vae.config.downsamplingFactor)
+        let size = IntOrList.defaultPixelSize(sampleSize, fallback: 32, factor: vae.config.downsamplingFactor)
         self.init(textEncoder: try folder.promptEncoder(loading: loading),
                   unet: try loadUNet(unetComponent),
                   adapter: VideoAdapter(vae: vae, defaultWidth: size.width, defaultHeight: size.height),
-                  scheduler: try SchedulerMapping(schedulerConfig))
+                  scheduler: try SchedulerMapping(schedulerConfig), stepsOnFrames: stepsOnFrames)
     }
 
     /// The sampler and Karras choice `request` resolves to, and its schedule.
@@ -144,11 +158,15 @@ public struct TextToVideoSDPipeline: Sendable {
         let guided = try ClassifierFreeGuidance(model, scale: request.guidanceScale, unconditional: unconditional)
         let start: LatentStart
         var noise: FrameMajorNoise<TorchGenerator>
+        // x_T is drawn channel-major; video-to-video's add_noise noise frame-major; the steps' noise as
+        // the reference steps the scheduler (see `stepsOnFrames`).
+        let steps = stepsOnFrames ? Int.max : 0
         if let video = request.initVideo {
-            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 0)
+            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 0,
+                                    frameMajorDraws: stepsOnFrames ? .max : 1)
             start = .latent(try adapter.encode(video, for: request, noise: &noise), strength: request.strength)
         } else {
-            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 1)
+            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 1, frameMajorDraws: steps)
             start = .noise(shape: shape)
         }
         let sampler = settings.sampler.sampler()

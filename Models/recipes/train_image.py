@@ -108,6 +108,8 @@ def write_pipeline_files(folder, pipeline_class, unet_class, guidance=None):
         "_diffusers_version": __import__("diffusers").__version__,
         **({"feature_extractor": [None, None], "image_encoder": [None, None], "requires_safety_checker": False,
             "safety_checker": [None, None]} if pipeline_class == "StableDiffusionPipeline" else {}),
+        **({"feature_extractor": [None, None], "image_encoder": [None, None], "motion_adapter": [None, None]}
+           if pipeline_class == "AnimateDiffPipeline" else {}),
         "scheduler": ["diffusers", "DPMSolverMultistepScheduler"],
         "text_encoder": ["transformers", "BertModel"],
         "tokenizer": ["transformers", "BertTokenizerFast"],

@@ -1,24 +1,35 @@
-"""Trains diffuse-video-64's UNet3DConditionModel (text-to-video-ms architecture, small) on VAE
-latents [4, 16, 16, 16] of procedural moving-shape clips, conditioned on all-MiniLM-L6-v2
-per-token embeddings, and writes the TextToVideoSDPipeline-layout folder Models/diffuse-video-64/.
+"""Trains diffuse-video-64's UNet on VAE latents [4, 16, 16, 16] of procedural moving-shape
+clips, conditioned on all-MiniLM-L6-v2 per-token embeddings, and writes the pipeline folder
+Models/diffuse-video-64/.
+
+Two architectures (`--arch`):
+- `motion` (the shipped one): diffusers' UNetMotionModel, AnimateDiff's layout: the image UNet
+  with a motion module (a temporal transformer whose attention sees sinusoidal frame positions)
+  after every resnet/attention pair; AnimateDiffPipeline layout.
+- `unet3d`: UNet3DConditionModel (text-to-video-ms), whose temporal layers get no frame
+  positions; TextToVideoSDPipeline layout (the earlier version of this model).
 
 The spatial layers start from diffuse-image-64's UNet (same block layout and key names, as
-ModelScope's text-to-video started from Stable Diffusion); the temporal layers start as
-diffusers initialises them. Most steps see random 8-frame windows of the 16-frame clips (the
-temporal layers are convolutional/attention over frames, so they run on 16 frames unchanged);
-every 4th step sees whole 16-frame clips. v prediction, cosine schedule, min-SNR-5, 10% caption
-dropout, EMA.
+AnimateDiff and ModelScope started from Stable Diffusion); the temporal layers start as
+diffusers initialises them, except that the motion modules' output projections start at zero
+(as AnimateDiff's), so step 0 is the image model run frame by frame. Steps see random 8-frame
+windows of the 16-frame clips or, every `--full-every` steps, whole clips. v prediction, cosine
+schedule, 10% caption dropout, EMA. Every 250 steps a probe logs the v-MSE on fixed training
+clips with their caption and with its direction swapped ("left" <-> "right", "up" <-> "down"):
+the gap says whether the network reads the direction words.
 
-    nice -n 10 python Models/recipes/train_video.py --steps N --decay-at M --seed 0 \
-        --init /work/data/diffuse/image/ckpt_step200.pt
+    nice -n 10 python Models/recipes/train_video.py --minutes 100 --seed 0 \
+        --init Models/diffuse-image-64/unet
 """
 import argparse
 import os
 import time
 
+import re
+
 import numpy as np
 import torch
-from diffusers import DDPMScheduler, UNet3DConditionModel
+from diffusers import DDPMScheduler, UNet2DConditionModel, UNet3DConditionModel, UNetMotionModel
 
 import common
 import train_image
@@ -26,8 +37,21 @@ import train_image
 FOLDER = os.path.join(common.MODELS, "diffuse-video-64")
 
 
-def unet_config():
+def unet_config(arch="motion"):
     img = train_image.unet_config()
+    if arch == "motion":
+        return dict(
+            sample_size=16, in_channels=4, out_channels=4,
+            down_block_types=[b.replace("2D", "Motion") for b in img["down_block_types"]],
+            up_block_types=[b.replace("2D", "Motion") for b in img["up_block_types"]],
+            block_out_channels=img["block_out_channels"],
+            layers_per_block=img["layers_per_block"],
+            cross_attention_dim=common.TEXT_DIM,
+            num_attention_heads=img["attention_head_dim"],  # UNet2DConditionModel reads attention_head_dim as heads
+            norm_num_groups=img["norm_num_groups"],
+            motion_num_attention_heads=4,
+            motion_max_seq_length=32,
+        )
     return dict(
         sample_size=16, in_channels=4, out_channels=4,
         down_block_types=[b.replace("2D", "3D") for b in img["down_block_types"]],
@@ -61,31 +85,85 @@ def prepare(args, log):
     unique = sorted(set(caps)) + [""]
     emb = te.encode(unique)
     index = {c: i for i, c in enumerate(unique)}
-    out = dict(latents=latents, emb=emb, ids=torch.tensor([index[c] for c in caps]), empty=len(unique) - 1)
+    out = dict(latents=latents, emb=emb, ids=torch.tensor([index[c] for c in caps]), empty=len(unique) - 1,
+               captions=caps)
     torch.save(out, cache)
     log(f"captions {len(unique) - 1} distinct")
     return out
 
 
+UNET_CLASS = {"motion": UNetMotionModel, "unet3d": UNet3DConditionModel}
+PIPELINE = {"motion": "AnimateDiffPipeline", "unet3d": "TextToVideoSDPipeline"}
+
+
 def warm_start(unet, path, log):
-    while not os.path.exists(path):
-        log(f"waiting for {path}")
-        time.sleep(30)
-    time.sleep(5)
-    state = torch.load(path)
-    spatial = dict(state["ema"])
+    """Loads the spatial layers from an image UNet: a diffusers folder (e.g.
+    Models/diffuse-image-64/unet) or a train_image.py checkpoint (its EMA)."""
+    if os.path.isdir(path):
+        spatial = {k: v.float() for k, v in UNet2DConditionModel.from_pretrained(path).state_dict().items()}
+        state = dict(step="shipped")
+    else:
+        while not os.path.exists(path):
+            log(f"waiting for {path}")
+            time.sleep(30)
+        time.sleep(5)
+        state = torch.load(path)
+        spatial = dict(state["ema"])
     own = unet.state_dict()
     for k, v in spatial.items():  # the 2D transformers' 1x1-conv proj_in/proj_out are Linear in 3D blocks
         if k in own and v.dim() == 4 and own[k].dim() == 2 and v.shape[:2] == own[k].shape:
             spatial[k] = v[:, :, 0, 0]
     result = unet.load_state_dict(spatial, strict=False)
+    if result.unexpected_keys:
+        raise SystemExit(f"{path}: weights the video UNet does not have: {result.unexpected_keys[:5]}")
+    for name, module in unet.named_modules():  # motion modules start as the identity (AnimateDiff)
+        if ".motion_modules." in name and name.endswith(".proj_out"):
+            torch.nn.init.zeros_(module.weight)
+            torch.nn.init.zeros_(module.bias)
     log(f"warm start from {path} (image step {state['step']}): {len(spatial) - len(result.unexpected_keys)} tensors "
         f"loaded, {len(result.missing_keys)} temporal tensors new, unexpected {result.unexpected_keys}")
     return state["step"]
 
 
-def write_folder(out, guidance):
-    train_image.write_pipeline_files(out, "TextToVideoSDPipeline", "UNet3DConditionModel", guidance)
+SWAPS = [("left", "right"), ("up", "down"), ("upwards", "downwards"), ("top", "bottom"), ("rising", "falling")]
+
+
+def swap_direction(caption):
+    """The caption with its direction reversed: "from left to right" -> "from right to left"."""
+    table = {a: b for a, b in SWAPS} | {b: a for a, b in SWAPS}
+    return re.sub(r"\b(" + "|".join(table) + r")\b", lambda m: table[m.group(1)], caption)
+
+
+class DirectionProbe:
+    """v-MSE on fixed training clips of the four main directions, with their caption and with
+    the direction swapped, at fixed noise: the gap (swapped - true) grows once the network reads
+    the direction words (0 when it ignores them)."""
+
+    def __init__(self, latents, captions, te, per_frame, count=16, seed=1234):
+        main = re.compile(r"from left to right|from right to left|moving up\b|moving down\b")
+        pick = [i for i, c in enumerate(captions) if main.search(c)][:count]
+        self.x = latents[pick].float()
+        repeat = self.x.shape[2] if per_frame else 1  # UNetMotionModel: embeddings per frame
+        self.true = te.encode([captions[i] for i in pick]).repeat_interleave(repeat, dim=0)
+        self.swapped = te.encode([swap_direction(captions[i]) for i in pick]).repeat_interleave(repeat, dim=0)
+        gen = torch.Generator().manual_seed(seed)
+        self.noise = torch.randn(self.x.shape, generator=gen)
+
+    @torch.no_grad()
+    def __call__(self, unet, sched, log, step):
+        parts = []
+        for t in (500, 800, 950):
+            tt = torch.full((len(self.x),), t)
+            noisy = sched.add_noise(self.x, self.noise, tt)
+            target = sched.get_velocity(self.x, self.noise, tt)
+            mse = [float(torch.nn.functional.mse_loss(unet(noisy, tt, encoder_hidden_states=e).sample, target))
+                   for e in (self.true, self.swapped)]
+            parts.append(f"t={t} true {mse[0]:.4f} swapped {mse[1]:.4f} gap {mse[1] - mse[0]:+.4f}")
+        log(f"probe step {step}: " + "; ".join(parts))
+
+
+def write_folder(out, guidance, arch="motion"):
+    train_image.write_pipeline_files(out, PIPELINE[arch], UNET_CLASS[arch].__name__, guidance)
     vae = os.path.join(out, "vae")
     if not os.path.exists(vae):
         os.symlink(os.path.join("..", "diffuse-image-64", "vae"), vae)
@@ -93,6 +171,7 @@ def write_folder(out, guidance):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="motion", choices=sorted(UNET_CLASS))
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="wall-time cap (0: none); the log names the steps reached")
     p.add_argument("--decay-at", type=int, default=0, help="step of the 10x lr drop (0: at 75%% of --minutes or --steps)")
@@ -118,8 +197,8 @@ def main():
     a = p.parse_args()
     common.set_threads(a.threads)
     if a.export:
-        step = train_image.export_checkpoint(a.export, a.out, UNet3DConditionModel, unet_config())
-        write_folder(a.out, a.guidance)
+        step = train_image.export_checkpoint(a.export, a.out, UNET_CLASS[a.arch], unet_config(a.arch))
+        write_folder(a.out, a.guidance, a.arch)
         print(f"exported step {step} to {a.out}")
         return
     common.seed_all(a.seed)
@@ -129,9 +208,10 @@ def main():
     latents, emb, ids, empty = d["latents"], d["emb"], d["ids"], d["empty"]
     frames = latents.shape[2]
 
-    unet = UNet3DConditionModel(**unet_config())
+    cls, config = UNET_CLASS[a.arch], unet_config(a.arch)
+    unet = cls(**config)
     init_step = warm_start(unet, a.init, log) if a.init else 0
-    ema = UNet3DConditionModel(**unet_config())
+    ema = cls(**config)
     ema.load_state_dict(unet.state_dict())
     step = train_image.continue_from(a.resume, unet, ema, log) if a.resume else 0
     ema.requires_grad_(False)
@@ -142,6 +222,8 @@ def main():
                                       "prediction_type")})
     opt = torch.optim.AdamW(unet.parameters(), lr=a.lr, weight_decay=1e-2)
     clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step)
+    probe = DirectionProbe(latents, d["captions"], common.TextEncoder(), per_frame=a.arch == "motion")
+    probe(unet, sched, log, step)
     gen = torch.Generator().manual_seed(a.seed + step)
     losses = []
     while clock.more(step):
@@ -156,7 +238,10 @@ def main():
         x = latents[idx, :, start:start + w].float()  # [B, 4, W, 16, 16]
         cap = ids[idx].clone()
         cap[torch.rand(b, generator=gen) < a.dropout] = empty
-        loss, raw = train_image.diffusion_loss(unet, x, emb[cap], sched, gen, a.weighting, a.high_noise)
+        cond = emb[cap]
+        if a.arch == "motion":  # AnimateDiffPipeline repeats the prompt embeddings per frame
+            cond = cond.repeat_interleave(w, dim=0)
+        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
@@ -165,13 +250,15 @@ def main():
         losses.append((step, raw))
         if step % 20 == 0 or step == 1:
             log(f"step {step}/{a.steps} loss {np.mean([l for _, l in losses[-20:]]):.4f} lr {opt.param_groups[0]['lr']:.2e}")
+        if step % 250 == 0:
+            probe(ema, sched, log, step)
         if step % 100 == 0:
             tmp = os.path.join(a.work, "ckpt.pt.tmp")
             torch.save(dict(unet=unet.state_dict(), ema=ema.state_dict(), step=step), tmp)
             os.replace(tmp, os.path.join(a.work, "ckpt.pt"))
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
-    write_folder(a.out, a.guidance)
+    write_folder(a.out, a.guidance, a.arch)
     common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 20 steps)", common.smooth(losses, 20), (40, 140, 60))],
                        "diffuse-video-64 UNet3D")
     common.write_json(os.path.join(a.work, "summary.json"),

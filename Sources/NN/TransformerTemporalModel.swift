@@ -3,7 +3,8 @@ import Tensors
 
 // Reference: diffusers/models/transformers/transformer_temporal.py, `TransformerTemporalModel`
 // (diffusers 0.42): GroupNorm over each video, proj_in, BasicTransformerBlocks over the frames
-// of each pixel, proj_out, residual. No positional embeddings.
+// of each pixel, proj_out, residual; with sinusoidal positional embeddings it is
+// diffusers/models/unets/unet_motion_model.py, `AnimateDiffTransformer3D` (a motion module).
 
 /// diffusers' `TransformerTemporalModel` (`diffusers/models/transformers/transformer_temporal.py`):
 /// attention across frames. `norm` (GroupNorm, eps 1e-6, statistics over all frames of a video),
@@ -14,7 +15,9 @@ import Tensors
 /// also attends across frames and `cross_attention_dim` is ignored), GEGLU feed-forward.
 /// Activations stay frame-major `[B·F, C, H, W]` outside: the norm and the move to sequences are one
 /// pass (`temporalGroupNormTokens`), the move back and the residual another.
-/// Not built: `positional_embeddings`, discrete inputs.
+/// With `positionalEmbeddings` (`positional_embeddings="sinusoidal"`, `num_positional_embeddings`)
+/// it is also diffusers' `AnimateDiffTransformer3D`, the motion module of `UNetMotionModel`: the
+/// same layers and forward, with frame positions added in every block. Not built: discrete inputs.
 public struct TransformerTemporalModel: Sendable {
     let norm: GroupNorm
     let projIn: Linear
@@ -24,11 +27,12 @@ public struct TransformerTemporalModel: Sendable {
     /// Reads `norm`, `proj_in`, `transformer_blocks.*`, `proj_out` from `w`, as
     /// `TransformerTemporalModel(num_attention_heads, attention_head_dim, in_channels, num_layers,
     /// norm_num_groups, cross_attention_dim, attention_bias, activation_fn, norm_elementwise_affine,
-    /// double_self_attention)`.
+    /// double_self_attention, positional_embeddings="sinusoidal" when `positionalEmbeddings`,
+    /// num_positional_embeddings)`.
     public init(_ w: WeightScope, heads: Int, headDim: Int, inChannels: Int, layers: Int = 1, normNumGroups: Int = 32,
                 crossAttentionDim: Int? = nil, attentionBias: Bool = false,
                 activation: FeedForward.ActivationFunction = .geglu, normElementwiseAffine: Bool = true,
-                doubleSelfAttention: Bool = true) throws {
+                doubleSelfAttention: Bool = true, positionalEmbeddings: Int? = nil) throws {
         try LayerError.checkPositive("TransformerTemporalModel", ["num_attention_heads": heads, "attention_head_dim": headDim,
                                                                    "in_channels": inChannels, "num_layers": layers])
         let inner = heads * headDim
@@ -38,12 +42,16 @@ public struct TransformerTemporalModel: Sendable {
             try BasicTransformerBlock(w["transformer_blocks"][i], dim: inner, heads: heads, headDim: headDim,
                                       crossAttentionDim: crossAttentionDim, activation: activation,
                                       attentionBias: attentionBias, doubleSelfAttention: doubleSelfAttention,
-                                      normElementwiseAffine: normElementwiseAffine)
+                                      normElementwiseAffine: normElementwiseAffine,
+                                      positionalEmbeddings: positionalEmbeddings)
         }
         projOut = try Linear(w["proj_out"], in: inner, out: inChannels)
     }
 
-    /// hidden states `[B·F, C, H, W]` with `frames` frames per video → `[B·F, C, H, W]`.
+    /// The most frames the positional embeddings cover (nil without them: any number).
+    public var maxFrames: Int? { blocks.compactMap(\.maxSequenceLength).min() }
+
+    /// hidden states `[B·F, C, H, W]` with `frames` frames per video (at most `maxFrames`) → `[B·F, C, H, W]`.
     /// `encoderHiddenStates` (`[B·H·W, L, D]`) reaches the blocks' `attn2` only without
     /// `double_self_attention`; diffusers' UNet3DConditionModel never passes one.
     public func callAsFunction(_ x: Tensor, frames: Int, encoderHiddenStates: Tensor? = nil) -> Tensor {

@@ -6,6 +6,8 @@ public enum ComponentConfig: Sendable, Equatable {
     case unet2DCondition(UNet2DConditionModelConfig)
     /// diffusers `UNet3DConditionModel`.
     case unet3DCondition(UNet3DConditionModelConfig)
+    /// diffusers `UNetMotionModel` (AnimateDiff).
+    case unetMotion(UNetMotionModelConfig)
     /// diffusers `AutoencoderKL`.
     case autoencoderKL(AutoencoderKLConfig)
     /// transformers `CLIPTextModel` / `CLIPTextModelWithProjection`.
@@ -24,6 +26,7 @@ public enum ComponentConfig: Sendable, Equatable {
         switch className {
         case "UNet2DConditionModel": UNet2DConditionModelConfig.self
         case "UNet3DConditionModel": UNet3DConditionModelConfig.self
+        case "UNetMotionModel": UNetMotionModelConfig.self
         case "AutoencoderKL": AutoencoderKLConfig.self
         case "CLIPTextModel", "CLIPTextModelWithProjection": CLIPTextConfig.self
         case "BertModel": BertConfig.self
@@ -36,6 +39,7 @@ public enum ComponentConfig: Sendable, Equatable {
         switch config {
         case let c as UNet2DConditionModelConfig: self = .unet2DCondition(c)
         case let c as UNet3DConditionModelConfig: self = .unet3DCondition(c)
+        case let c as UNetMotionModelConfig: self = .unetMotion(c)
         case let c as AutoencoderKLConfig: self = .autoencoderKL(c)
         case var c as CLIPTextConfig:
             if className == "CLIPTextModelWithProjection", !c.hasProjection { c.architectures = [className] }
@@ -51,6 +55,7 @@ public enum ComponentConfig: Sendable, Equatable {
         switch self {
         case let .unet2DCondition(c): try? c.estimatedParameterCount()
         case let .unet3DCondition(c): try? c.estimatedParameterCount()
+        case let .unetMotion(c): try? c.estimatedParameterCount()
         case let .autoencoderKL(c): try? c.estimatedParameterCount()
         case let .clipText(c): try? c.estimatedParameterCount()
         case let .bert(c): try? c.estimatedParameterCount()

@@ -87,6 +87,18 @@ struct ConfigSummary: Encodable {
             add("cross_attention_dim", .int(c.crossAttentionDim))
             add("down_block_types", .strings(c.downBlockTypes))
             add("up_block_types", .strings(c.upBlockTypes))
+        case let .unetMotion(c):
+            add("sample_size", Self.sizes(c.sampleSize))
+            add("in_channels", .int(c.inChannels))
+            add("out_channels", .int(c.outChannels))
+            add("block_out_channels", .ints(c.blockOutChannels))
+            add("layers_per_block", .int(c.layersPerBlock))
+            add("attention_heads", .ints(c.headsPerBlock))
+            add("motion_attention_heads", .ints(c.motionHeadsPerBlock))
+            add("motion_max_seq_length", .int(c.motionMaxSeqLength))
+            add("cross_attention_dim", .int(c.crossAttentionDim))
+            add("down_block_types", .strings(c.downBlockTypes))
+            add("up_block_types", .strings(c.upBlockTypes))
         case let .autoencoderKL(c):
             add("sample_size", Self.sizes(c.sampleSize))
             add("in_channels", .int(c.inChannels))

@@ -18,7 +18,8 @@ struct ModelStore {
             switch pipelineClass {
             case "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline": .image
             case "AudioLDMPipeline", "DiffuseMelPipeline": .audio
-            case "TextToVideoSDPipeline", "VideoToVideoSDPipeline": .video
+            case "TextToVideoSDPipeline", "VideoToVideoSDPipeline", "AnimateDiffPipeline",
+                 "AnimateDiffVideoToVideoPipeline": .video
             default: nil
             }
         }

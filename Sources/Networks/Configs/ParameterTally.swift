@@ -113,6 +113,16 @@ struct ParameterTally {
         linear(inner, channels)
     }
 
+    /// `AnimateDiffTransformer3D(heads, channels // heads, in_channels=channels, num_layers)` (diffusers
+    /// `models/unets/unet_motion_model.py`), a motion module: as `transformerTemporal` with `layers`
+    /// blocks of width `channels`; its sinusoidal positions are a buffer, not parameters.
+    mutating func motionModule(_ channels: Int, layers: Int) {
+        norm(channels)
+        linear(channels, channels)
+        repeated(layers) { $0.basicTransformerBlock(channels, crossAttention: channels) }
+        linear(channels, channels)
+    }
+
     /// `TemporalConvLayer(in_dim, out_dim)` (diffusers `models/resnet.py`): four GroupNorm +
     /// (3, 1, 1) Conv3d stages, in → out → in → in → in.
     mutating func temporalConv(_ input: Int, _ output: Int) {
