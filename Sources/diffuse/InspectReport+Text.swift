@@ -58,6 +58,7 @@ extension InspectReport {
         if let estimate {
             parameters += estimate == w.parameters ? " (as the config implies)" : " (the config implies \(grouped(estimate)))"
         }
+        if w.buffers > 0 { parameters += ", and \(grouped(w.buffers)) in saved buffers" }
         lines.append(row(indent + "parameters", parameters, width: width))
         lines.append(row(indent + "bytes", "\(grouped(w.bytes)) (\(byteSize(w.bytes)))", width: width))
         for (i, (key, value)) in w.metadata.sorted(by: { $0.key < $1.key }).enumerated() {

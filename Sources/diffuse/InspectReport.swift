@@ -58,7 +58,10 @@ struct WeightsReport: Encodable {
     var tensorCount: Int
     /// Number of tensors per dtype (`{"F32": 140}`).
     var dtypes: [String: Int]
+    /// Tensor elements, except the saved buffers (`buffers`).
     var parameters: Int
+    /// Elements of tensors that are saved buffers, not parameters (diffusers' `pos_embed.pe` tables).
+    var buffers: Int
     var bytes: Int
     /// `__metadata__` of a file, or the scalar `"metadata"` fields of a shard index.
     var metadata: [String: String]
@@ -68,10 +71,14 @@ struct WeightsReport: Encodable {
     var tensorsOmitted: Int
 
     enum CodingKeys: String, CodingKey {
-        case files, index, dtypes, parameters, bytes, metadata, tensors
+        case files, index, dtypes, parameters, buffers, bytes, metadata, tensors
         case tensorCount = "tensor_count"
         case tensorsOmitted = "tensors_omitted"
     }
+
+    /// Names of tensors that models save but that are buffers, not parameters: the sinusoidal tables
+    /// of diffusers' `SinusoidalPositionalEmbedding` (AnimateDiff's motion modules).
+    static func isBuffer(_ name: String) -> Bool { name.hasSuffix(".pos_embed.pe") }
 
     /// How many tensors a summarised listing shows.
     static let summaryLength = 20
@@ -89,14 +96,16 @@ struct WeightsReport: Encodable {
         let entries = weights.files.flatMap(\.entries)     // with byte ranges, in checkpoint order
         tensorCount = entries.count
         var dtypes: [String: Int] = [:]
-        var parameters = 0, bytes = 0
+        var parameters = 0, buffers = 0, bytes = 0
         for entry in entries {              // sizes were checked against the file when it was opened
             dtypes[entry.dtype.rawValue, default: 0] += 1
-            parameters += entry.dataOffsets.count / entry.dtype.byteSize
+            let elements = entry.dataOffsets.count / entry.dtype.byteSize
+            if Self.isBuffer(entry.name) { buffers += elements } else { parameters += elements }
             bytes += entry.dataOffsets.count
         }
         self.dtypes = dtypes
         self.parameters = parameters
+        self.buffers = buffers
         self.bytes = bytes
         metadata = weights.metadata
         switch listing {

@@ -69,6 +69,21 @@ func expectOneLineError(_ result: RunResult, mentioning mentions: [String], sour
         #expect(!result.stdout.contains("tensor list"))       // folders list tensors only when asked
     }
 
+    /// An AnimateDiff folder: the UNetMotionModel's config summary, and its saved positional tables counted
+    /// apart from the parameters, so the count matches what the config implies.
+    @Test func animateDiffFolderAsText() throws {
+        let result = try runDiffuse("inspect", "Tests/Fixtures/tiny-animatediff")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "pipeline      AnimateDiffPipeline (diffusers 0.42.1)")
+        for expected in ["unet               UNetMotionModel (diffusers)",
+                         "  motion_attention_heads   [2, 2]",
+                         "  motion_max_seq_length    8",
+                         "  parameters               80,604 (as the config implies), and 704 in saved buffers"] {
+            #expect(lines.contains(expected), "missing line \"\(expected)\" in\n\(result.stdout)")
+        }
+    }
+
     @Test func pipelineFolderAsJSON() throws {
         let result = try runDiffuse("inspect", tinySDPath, "--json")
         #expect(result.status == 0, "\(result.stderr)")

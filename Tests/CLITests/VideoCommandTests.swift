@@ -78,6 +78,22 @@ func filmstripFrames(_ strip: RGBImage, frames: Int) throws -> [RGBImage] {
         #expect(luma >= 35 && rgb >= 18, "PSNR \(rgb) dB RGB, \(luma) dB luma")
     }
 
+    /// An AnimateDiff folder (UNetMotionModel) runs through the same command; `diffuse models` files it under video.
+    @Test func runsAnAnimateDiffFolder() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("dog.gif").path
+        let result = try runDiffuse("video", "a dog", "--model", "Tests/Fixtures/tiny-animatediff", "-o", out, "--frames", "6",
+                                    "--steps", "2", "--seed", "1")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote \(out) (6 frames at "), "\(result.stdout)")
+        let video = try VideoReader.read(contentsOf: URL(fileURLWithPath: out))
+        #expect(video.frames.count == 6 && video.width == 32 && video.height == 32)
+        let tooLong = try runDiffuse("video", "a dog", "--model", "Tests/Fixtures/tiny-animatediff", "-o", out, "--frames", "9",
+                                     "--steps", "1")
+        #expect(tooLong.status != 0 && tooLong.stderr.contains("motion_max_seq_length"), "\(tooLong.stderr)")
+    }
+
     @Test func writesWebMWithASoundtrackGIFAndPNGSequence() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
