@@ -158,15 +158,15 @@ public struct TextToVideoSDPipeline: Sendable {
         let guided = try ClassifierFreeGuidance(model, scale: request.guidanceScale, unconditional: unconditional)
         let start: LatentStart
         var noise: FrameMajorNoise<TorchGenerator>
-        // x_T is drawn channel-major; video-to-video's add_noise noise frame-major; the steps' noise as
-        // the reference steps the scheduler (see `stepsOnFrames`).
-        let steps = stepsOnFrames ? Int.max : 0
+        // x_T is drawn channel-major, video-to-video's add_noise noise frame-major, and the sampler's
+        // noise in the layout the reference steps the scheduler on (`stepsOnFrames`).
         if let video = request.initVideo {
             noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 0,
                                     frameMajorDraws: stepsOnFrames ? .max : 1)
             start = .latent(try adapter.encode(video, for: request, noise: &noise), strength: request.strength)
         } else {
-            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 1, frameMajorDraws: steps)
+            noise = FrameMajorNoise(TorchGenerator(seed: request.seed), channelMajorDraws: 1,
+                                    frameMajorDraws: stepsOnFrames ? .max : 0)
             start = .noise(shape: shape)
         }
         let sampler = settings.sampler.sampler()

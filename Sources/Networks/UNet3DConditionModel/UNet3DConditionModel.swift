@@ -126,13 +126,14 @@ public struct UNet3DConditionModel: Sendable {
     /// - Throws: `ModelInputError` for inputs of the wrong shape.
     public func callAsFunction(_ sample: Tensor, timesteps: [Double], encoderHiddenStates: Tensor,
                                timestepCond: Tensor? = nil) throws -> Tensor {
-        try checkInputs(sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond)
-        let (b, frames) = (sample.shape[0], sample.shape[2])
-
-        let t = timesteps.count == 1 ? [Float](repeating: Float(timesteps[0]), count: b) : timesteps.map { Float($0) }
-        let emb = timeEmbedding(timeProjection(Tensor(shape: [b], scalars: t)), condition: timestepCond)  // [B, T]
-        let frameEmb = Self.repeatInterleaved(emb, frames)                                  // [B·F, T]
-        let context = Self.repeatInterleaved(encoderHiddenStates, frames)                   // [B·F, L, D]
+        let inputs = VideoUNetInputs(model: "UNet3DConditionModel", inChannels: config.inChannels,
+                                     crossAttentionDim: config.crossAttentionDim, timeCondProjDim: config.timeCondProjDim,
+                                     acceptsContextPerFrame: false, maxFrames: nil)
+        try inputs.check(sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond)
+        let frames = sample.shape[2]
+        let (frameEmb, context) = VideoUNetInputs.perFrame(                                 // [B·F, T], [B·F, L, D]
+            sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond,
+            projection: timeProjection, embedding: timeEmbedding)
 
         var h = convIn(sample.channelFirstToFrames())                                      // [B·F, C0, H, W]
         h = transformerIn(h, frames: frames)
@@ -152,36 +153,5 @@ public struct UNet3DConditionModel: Sendable {
         }
         h = convOut(convNormOut(h, applyingSiLU: true))                                    // [B·F, out, H, W]
         return h.framesToChannelFirst(frames: frames)                                      // [B, out, F, H, W]
-    }
-
-    /// `x.repeat_interleave(times, dim=0)`: each entry of the batch `times` times in a row.
-    static func repeatInterleaved(_ x: Tensor, _ times: Int) -> Tensor {
-        guard times != 1 else { return x }
-        let b = x.shape[0], rest = Array(x.shape.dropFirst())
-        return x.reshaped([b, 1, x.count / max(b, 1)]).repeated([1, times, 1]).reshaped([b * times] + rest)
-    }
-
-    /// Throws a `ModelInputError` naming what is wrong with the sample, timesteps or conditions.
-    private func checkInputs(_ sample: Tensor, timesteps: [Double], encoderHiddenStates: Tensor, timestepCond: Tensor?) throws {
-        func fail(_ reason: String) -> ModelInputError { ModelInputError("UNet3DConditionModel", reason) }
-        guard sample.rank == 5, sample.shape[1] == config.inChannels, sample.shape.allSatisfy({ $0 > 0 }) else {
-            throw fail("sample has shape \(sample.shape), expected [B, \(config.inChannels), F, H, W] with B, F, H, W ≥ 1")
-        }
-        let b = sample.shape[0]
-        guard timesteps.count == 1 || timesteps.count == b else {
-            throw fail("\(timesteps.count) timesteps for a batch of \(b); give one or one per video")
-        }
-        guard timesteps.allSatisfy(\.isFinite) else { throw fail("timesteps \(timesteps) are not all finite") }
-        if let width = config.timeCondProjDim {
-            guard let timestepCond, timestepCond.shape == [b, width] else {
-                throw fail("timestep_cond has shape \(timestepCond?.shape.description ?? "nil"), expected [\(b), \(width)] (time_cond_proj_dim)")
-            }
-        } else if timestepCond != nil {
-            throw fail("timestep_cond was given, but the config has no time_cond_proj_dim")
-        }
-        let states = encoderHiddenStates, width = config.crossAttentionDim
-        guard states.rank == 3, states.shape[0] == b, states.shape[1] > 0, states.shape[2] == width else {
-            throw fail("encoder_hidden_states has shape \(states.shape), expected [\(b), L, \(width)] (cross_attention_dim)")
-        }
     }
 }

@@ -92,7 +92,6 @@ public struct UNetMotionModel: Sendable {
         convNormOut = try GroupNorm(w["conv_norm_out"], groups: config.normNumGroups, channels: channels[0],
                                     eps: Float(config.normEps))
         convOut = try Conv2d(w["conv_out"], in: channels[0], out: config.outChannels, kernel: 3, padding: 1)
-
     }
 
     /// Loads a `unet/` folder: `config.json` and the safetensors weights (`loading` picks the
@@ -126,14 +125,14 @@ public struct UNetMotionModel: Sendable {
     /// - Throws: `ModelInputError` for inputs of the wrong shape.
     public func callAsFunction(_ sample: Tensor, timesteps: [Double], encoderHiddenStates: Tensor,
                                timestepCond: Tensor? = nil) throws -> Tensor {
-        try checkInputs(sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond)
-        let (b, frames) = (sample.shape[0], sample.shape[2])
-
-        let t = timesteps.count == 1 ? [Float](repeating: Float(timesteps[0]), count: b) : timesteps.map { Float($0) }
-        let emb = timeEmbedding(timeProjection(Tensor(shape: [b], scalars: t)), condition: timestepCond)  // [B, T]
-        let frameEmb = UNet3DConditionModel.repeatInterleaved(emb, frames)                  // [B·F, T]
-        let context = encoderHiddenStates.shape[0] == b * frames
-            ? encoderHiddenStates : UNet3DConditionModel.repeatInterleaved(encoderHiddenStates, frames)  // [B·F, L, D]
+        let inputs = VideoUNetInputs(model: "UNetMotionModel", inChannels: config.inChannels,
+                                     crossAttentionDim: config.crossAttentionDim, timeCondProjDim: config.timeCondProjDim,
+                                     acceptsContextPerFrame: true, maxFrames: config.motionMaxSeqLength)
+        try inputs.check(sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond)
+        let frames = sample.shape[2]
+        let (frameEmb, context) = VideoUNetInputs.perFrame(                                 // [B·F, T], [B·F, L, D]
+            sample, timesteps: timesteps, encoderHiddenStates: encoderHiddenStates, timestepCond: timestepCond,
+            projection: timeProjection, embedding: timeEmbedding)
 
         var h = convIn(sample.channelFirstToFrames())                                      // [B·F, C0, H, W]
         var skips = [h]
@@ -152,33 +151,5 @@ public struct UNetMotionModel: Sendable {
         }
         h = convOut(convNormOut(h, applyingSiLU: true))                                    // [B·F, out, H, W]
         return h.framesToChannelFirst(frames: frames)                                      // [B, out, F, H, W]
-    }
-
-    /// Throws a `ModelInputError` naming what is wrong with the sample, timesteps or conditions.
-    private func checkInputs(_ sample: Tensor, timesteps: [Double], encoderHiddenStates: Tensor, timestepCond: Tensor?) throws {
-        func fail(_ reason: String) -> ModelInputError { ModelInputError("UNetMotionModel", reason) }
-        guard sample.rank == 5, sample.shape[1] == config.inChannels, sample.shape.allSatisfy({ $0 > 0 }) else {
-            throw fail("sample has shape \(sample.shape), expected [B, \(config.inChannels), F, H, W] with B, F, H, W ≥ 1")
-        }
-        let (b, frames) = (sample.shape[0], sample.shape[2])
-        guard frames <= config.motionMaxSeqLength else {
-            throw fail("\(frames) frames, but the motion modules' positions cover at most \(config.motionMaxSeqLength) (motion_max_seq_length)")
-        }
-        guard timesteps.count == 1 || timesteps.count == b else {
-            throw fail("\(timesteps.count) timesteps for a batch of \(b); give one or one per video")
-        }
-        guard timesteps.allSatisfy(\.isFinite) else { throw fail("timesteps \(timesteps) are not all finite") }
-        if let width = config.timeCondProjDim {
-            guard let timestepCond, timestepCond.shape == [b, width] else {
-                throw fail("timestep_cond has shape \(timestepCond?.shape.description ?? "nil"), expected [\(b), \(width)] (time_cond_proj_dim)")
-            }
-        } else if timestepCond != nil {
-            throw fail("timestep_cond was given, but the config has no time_cond_proj_dim")
-        }
-        let states = encoderHiddenStates, width = config.crossAttentionDim
-        guard states.rank == 3, states.shape[0] == b || states.shape[0] == b * frames, states.shape[1] > 0,
-              states.shape[2] == width else {
-            throw fail("encoder_hidden_states has shape \(states.shape), expected [\(b), L, \(width)] or [\(b * frames), L, \(width)] (cross_attention_dim)")
-        }
     }
 }
