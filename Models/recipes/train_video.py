@@ -3,11 +3,12 @@ clips, conditioned on all-MiniLM-L6-v2 per-token embeddings, and writes the pipe
 Models/diffuse-video-64/.
 
 Two architectures (`--arch`):
-- `motion` (the shipped one): diffusers' UNetMotionModel, AnimateDiff's layout: the image UNet
-  with a motion module (a temporal transformer whose attention sees sinusoidal frame positions)
-  after every resnet/attention pair; AnimateDiffPipeline layout.
-- `unet3d`: UNet3DConditionModel (text-to-video-ms), whose temporal layers get no frame
-  positions; TextToVideoSDPipeline layout (the earlier version of this model).
+- `unet3d` (the shipped one): UNet3DConditionModel (text-to-video-ms), whose temporal layers get
+  no frame positions; TextToVideoSDPipeline layout.
+- `motion`: diffusers' UNetMotionModel, AnimateDiff's layout: the image UNet with a motion module
+  (a temporal transformer whose attention sees sinusoidal frame positions) after every
+  resnet/attention pair; AnimateDiffPipeline layout. Tried on 2026-11-24, not shipped (see the
+  model card).
 
 The spatial layers start from diffuse-image-64's UNet (same block layout and key names, as
 AnimateDiff and ModelScope started from Stable Diffusion); the temporal layers start as
@@ -18,8 +19,8 @@ schedule, 10% caption dropout, EMA. Every 250 steps a probe logs the v-MSE on fi
 clips with their caption and with its direction swapped ("left" <-> "right", "up" <-> "down"):
 the gap says whether the network reads the direction words.
 
-    nice -n 10 python Models/recipes/train_video.py --minutes 100 --seed 0 \
-        --init Models/diffuse-image-64/unet
+    nice -n 10 python Models/recipes/train_video.py --minutes 50 --clips 1200 --threads 1 --seed 0 \
+        --init /work/data/diffuse/image/ckpt_step3600.pt
 """
 import argparse
 import os
@@ -37,7 +38,7 @@ import train_image
 FOLDER = os.path.join(common.MODELS, "diffuse-video-64")
 
 
-def unet_config(arch="motion"):
+def unet_config(arch="unet3d"):
     img = train_image.unet_config()
     if arch == "motion":
         return dict(
@@ -162,7 +163,7 @@ class DirectionProbe:
         log(f"probe step {step}: " + "; ".join(parts))
 
 
-def write_folder(out, guidance, arch="motion"):
+def write_folder(out, guidance, arch="unet3d"):
     train_image.write_pipeline_files(out, PIPELINE[arch], UNET_CLASS[arch].__name__, guidance)
     vae = os.path.join(out, "vae")
     if not os.path.exists(vae):
@@ -171,7 +172,7 @@ def write_folder(out, guidance, arch="motion"):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--arch", default="motion", choices=sorted(UNET_CLASS))
+    p.add_argument("--arch", default="unet3d", choices=sorted(UNET_CLASS))
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="wall-time cap (0: none); the log names the steps reached")
     p.add_argument("--decay-at", type=int, default=0, help="step of the 10x lr drop (0: at 75%% of --minutes or --steps)")
