@@ -67,8 +67,5 @@ public struct BasicTransformerBlock: Sendable {
         return h
     }
 
-    /// The longest sequence the positional embeddings cover (nil without them).
-    public var maxSequenceLength: Int? { posEmbed?.maxSeqLength }
-
     private func positioned(_ x: Tensor) -> Tensor { posEmbed.map { $0(x) } ?? x }
 }

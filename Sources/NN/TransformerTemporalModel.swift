@@ -48,10 +48,8 @@ public struct TransformerTemporalModel: Sendable {
         projOut = try Linear(w["proj_out"], in: inner, out: inChannels)
     }
 
-    /// The most frames the positional embeddings cover (nil without them: any number).
-    public var maxFrames: Int? { blocks.compactMap(\.maxSequenceLength).min() }
-
-    /// hidden states `[B·F, C, H, W]` with `frames` frames per video (at most `maxFrames`) → `[B·F, C, H, W]`.
+    /// hidden states `[B·F, C, H, W]` with `frames` frames per video (with positional embeddings, at most
+    /// `num_positional_embeddings`) → `[B·F, C, H, W]`.
     /// `encoderHiddenStates` (`[B·H·W, L, D]`) reaches the blocks' `attn2` only without
     /// `double_self_attention`; diffusers' UNet3DConditionModel never passes one.
     public func callAsFunction(_ x: Tensor, frames: Int, encoderHiddenStates: Tensor? = nil) -> Tensor {
