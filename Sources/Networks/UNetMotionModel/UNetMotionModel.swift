@@ -18,10 +18,11 @@ import Tensors
 ///
 /// Covered: `CrossAttnDownBlockMotion`, `DownBlockMotion`, `UNetMidBlockCrossAttnMotion` (or, with
 /// `use_motion_mid_block` false, the plain `UNetMidBlock2DCrossAttn`), `CrossAttnUpBlockMotion`,
-/// `UpBlockMotion`; per-block spatial and motion heads, transformer layers per block, linear or
-/// convolutional projections, `time_cond_proj_dim`, the upsample sizes forwarded for inputs that are
-/// not a multiple of the overall downsampling factor. Not covered: attention masks, IP-Adapter image
-/// embeddings, SDXL's `text_time` embedding, ControlNet residuals, FreeU, asymmetric (`reverse_…`) layouts.
+/// `UpBlockMotion`; per-block spatial and motion heads, spatial and temporal transformer layers (one
+/// number for every block), linear or convolutional projections, `time_cond_proj_dim`, the upsample
+/// sizes forwarded for inputs that are not a multiple of the overall downsampling factor. Not covered:
+/// attention masks, IP-Adapter image embeddings, SDXL's `text_time` embedding and per-block layer
+/// lists, ControlNet residuals, FreeU, asymmetric (`reverse_…`) layouts.
 public struct UNetMotionModel: Sendable {
     /// The config the model was built from.
     public let config: UNetMotionModelConfig
