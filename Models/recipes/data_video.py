@@ -39,6 +39,10 @@ OTHER_MOTIONS = {
 }
 MOTIONS = list(DIRECTIONS) + list(OTHER_MOTIONS)
 SPEEDS = {"slow": (18, 24), "fast": (36, 44)}  # pixels travelled over the 16 frames (per axis)
+# `--edge-start` (an experiment, see the model card): longer paths that start within 4 px of the
+# edge they leave from, so a clip's direction fixes where the shape is in every frame
+EDGE_START_SPEEDS, EDGE_START_JITTER = {"slow": (26, 32), "fast": (38, 46)}, 4.0
+edge_start = False
 HELDOUT_SEED = 20240608
 NOUNS = {"circle": ["circle", "ball"], "square": ["square", "box"], "triangle": ["triangle"],
          "star": ["star"], "ring": ["ring"]}
@@ -98,7 +102,7 @@ def render_clip(clip, rng):
     angle0 = float(rng.uniform(-0.2, 0.2))
     if motion in DIRECTIONS:
         dx, dy = DIRECTIONS[motion]
-        lo, hi = SPEEDS[clip["speed"]]
+        lo, hi = (EDGE_START_SPEEDS if edge_start else SPEEDS)[clip["speed"]]
         dist = float(rng.uniform(lo, hi))
         span = SIZE - 2 * r - 4
         dist = min(dist, span)
@@ -106,7 +110,7 @@ def render_clip(clip, rng):
         def start(d):
             if d == 0:
                 return float(rng.uniform(r + 2 + 8, SIZE - r - 2 - 8))
-            free = span - dist
+            free = min(span - dist, EDGE_START_JITTER) if edge_start else span - dist
             off = float(rng.uniform(0, free)) if free > 0 else 0.0
             return (r + 2 + off) if d > 0 else (SIZE - r - 2 - off)
         x0, y0 = start(dx), start(dy)
@@ -183,7 +187,10 @@ def main():
     p.add_argument("--out", default="/work/data/diffuse/videos.npz")
     p.add_argument("--write-heldout", action="store_true")
     p.add_argument("--preview", default="")
+    p.add_argument("--edge-start", action="store_true", help="paths start at the edge they leave from (see above)")
     a = p.parse_args()
+    global edge_start
+    edge_start = a.edge_start
     if a.write_heldout:
         write_heldout(os.path.join(os.path.dirname(__file__), "heldout_video.txt"))
         return

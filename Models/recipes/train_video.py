@@ -188,7 +188,8 @@ def main():
     p.add_argument("--full-every", type=int, default=4, help="every n-th step sees whole 16-frame clips (1: all)")
     p.add_argument("--weighting", default="min-snr-5", choices=["min-snr-5", "uniform"])
     p.add_argument("--high-noise", type=float, default=0.0,
-                   help="fraction of samples with t in the noisiest 40%% (where the direction is decided)")
+                   help="fraction of samples with t in the noisiest part (from --high-from; where the direction is decided)")
+    p.add_argument("--high-from", type=float, default=0.6, help="where that noisiest part starts (fraction of the schedule)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=common.DATA)
@@ -242,7 +243,7 @@ def main():
         cond = emb[cap]
         if a.arch == "motion":  # AnimateDiffPipeline repeats the prompt embeddings per frame
             cond = cond.repeat_interleave(w, dim=0)
-        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise)
+        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise, a.high_from)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
