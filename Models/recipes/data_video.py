@@ -42,7 +42,6 @@ SPEEDS = {"slow": (18, 24), "fast": (36, 44)}  # pixels travelled over the 16 fr
 # `--edge-start` (an experiment, see the model card): longer paths that start within 4 px of the
 # edge they leave from, so a clip's direction fixes where the shape is in every frame
 EDGE_START_SPEEDS, EDGE_START_JITTER = {"slow": (26, 32), "fast": (38, 46)}, 4.0
-edge_start = False
 HELDOUT_SEED = 20240608
 NOUNS = {"circle": ["circle", "ball"], "square": ["square", "box"], "triangle": ["triangle"],
          "star": ["star"], "ring": ["ring"]}
@@ -92,8 +91,8 @@ def sample_clip(rng):
     return dict(color=color, shape=shape, bg=bg, motion=motion, speed=speed)
 
 
-def render_clip(clip, rng):
-    """[16, 64, 64, 3] uint8 frames."""
+def render_clip(clip, rng, edge_start=False):
+    """[16, 64, 64, 3] uint8 frames; `edge_start`: see EDGE_START_SPEEDS."""
     bg_img = background(clip["bg"], "plain", "", rng)
     rgb = jitter(COLORS[clip["color"]], rng)
     motion = clip["motion"]
@@ -162,13 +161,13 @@ def caption(clip, rng):
     return rng.choice(opts)
 
 
-def generate(count, seed):
+def generate(count, seed, edge_start=False):
     rng = np.random.default_rng(seed)
     clips = np.empty((count, FRAMES, SIZE, SIZE, 3), np.uint8)
     caps = []
     for i in range(count):
         clip = sample_clip(rng)
-        clips[i] = render_clip(clip, rng)
+        clips[i] = render_clip(clip, rng, edge_start)
         caps.append(caption(clip, rng))
     return clips, caps
 
@@ -189,12 +188,10 @@ def main():
     p.add_argument("--preview", default="")
     p.add_argument("--edge-start", action="store_true", help="paths start at the edge they leave from (see above)")
     a = p.parse_args()
-    global edge_start
-    edge_start = a.edge_start
     if a.write_heldout:
         write_heldout(os.path.join(os.path.dirname(__file__), "heldout_video.txt"))
         return
-    clips, caps = generate(a.count, a.seed)
+    clips, caps = generate(a.count, a.seed, a.edge_start)
     if a.preview:
         n = min(8, a.count)
         strip = clips[:n, ::2].transpose(0, 2, 1, 3, 4).reshape(n * SIZE, 8 * SIZE, 3)
