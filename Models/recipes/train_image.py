@@ -77,18 +77,28 @@ def ema_update(ema, model, decay):
             pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
 
 
-def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_noise=0.0, high_from=0.6):
-    """v-prediction loss; `latents` [B, ...], `cond` [B, 32, 384]. `weighting` "min-snr-5" (weights
-    min(SNR, 5) / (SNR + 1), which all but silence the noisiest steps) or "uniform" (plain v-MSE);
-    a `high_noise` fraction of the samples draws t from the noisiest part of the schedule (t from
-    `high_from` of it), where what the prompt asks for (e.g. a direction of motion) is decided."""
-    b = latents.shape[0]
+def sample_timesteps(b, sched, gen, high_noise=0.0, high_from=0.6):
+    """[b] training timesteps: uniform, except that a `high_noise` fraction draws t from the
+    noisiest part of the schedule (t from `high_from` of it), where what the prompt asks for (e.g.
+    a direction of motion) is decided."""
     n = sched.config.num_train_timesteps
     t = torch.randint(0, n, (b,), generator=gen)
     if high_noise:
         high = torch.rand(b, generator=gen) < high_noise
         t = torch.where(high, torch.randint(int(high_from * n), n, (b,), generator=gen), t)
-    noise = torch.randn(latents.shape, generator=gen)
+    return t
+
+
+def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_noise=0.0, high_from=0.6,
+                   t=None, noise=None):
+    """v-prediction loss; `latents` [B, ...], `cond` [B, 32, 384]. `weighting` "min-snr-5" (weights
+    min(SNR, 5) / (SNR + 1), which all but silence the noisiest steps) or "uniform" (plain v-MSE);
+    timesteps from `sample_timesteps` and fresh noise unless `t` and `noise` are given."""
+    b = latents.shape[0]
+    if t is None:
+        t = sample_timesteps(b, sched, gen, high_noise, high_from)
+    if noise is None:
+        noise = torch.randn(latents.shape, generator=gen)
     noisy = sched.add_noise(latents, noise, t)
     target = sched.get_velocity(latents, noise, t)
     pred = unet(noisy, t, encoder_hidden_states=cond).sample

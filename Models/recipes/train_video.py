@@ -126,11 +126,13 @@ def warm_start(unet, path, log):
     return state["step"]
 
 
-SWAPS = [("left", "right"), ("up", "down"), ("upwards", "downwards"), ("top", "bottom"), ("rising", "falling")]
+SWAPS = [("left", "right"), ("up", "down"), ("upwards", "downwards"), ("top", "bottom"), ("rising", "falling"),
+         ("growing", "shrinking"), ("bigger", "smaller")]
 
 
 def swap_direction(caption):
-    """The caption with its direction reversed: "from left to right" -> "from right to left"."""
+    """The caption of the clip played backwards: "from left to right" -> "from right to left",
+    "growing" -> "shrinking" ("bouncing" and "rotating" read the same both ways)."""
     table = {a: b for a, b in SWAPS} | {b: a for a, b in SWAPS}
     return re.sub(r"\b(" + "|".join(table) + r")\b", lambda m: table[m.group(1)], caption)
 
@@ -190,6 +192,9 @@ def main():
     p.add_argument("--high-noise", type=float, default=0.0,
                    help="fraction of samples with t in the noisiest part (from --high-from; where the direction is decided)")
     p.add_argument("--high-from", type=float, default=0.6, help="where that noisiest part starts (fraction of the schedule)")
+    p.add_argument("--reverse-pairs", action="store_true",
+                   help="half of each batch is the other half played backwards, with the reversed caption and the "
+                        "same noise reversed: only the caption's words tell the pair apart")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=common.DATA)
@@ -209,6 +214,12 @@ def main():
     d = prepare(a, log)
     latents, emb, ids, empty = d["latents"], d["emb"], d["ids"], d["empty"]
     frames = latents.shape[2]
+    if a.reverse_pairs:  # embeddings of the reversed captions follow the originals: id + len(emb)
+        unique = sorted(set(d["captions"])) + [""]  # the order of prepare()'s table
+        assert len(unique) == len(emb)
+        reversed_offset = len(emb)
+        emb = torch.cat([emb, common.TextEncoder().encode([swap_direction(c) for c in unique])])
+        log(f"reverse pairs: {sum(swap_direction(c) != c for c in unique)} of {len(unique)} captions change")
 
     cls, config = UNET_CLASS[a.arch], unet_config(a.arch)
     unet = cls(**config)
@@ -235,15 +246,24 @@ def main():
         full = step % a.full_every == 0
         b = max(1, a.batch // 2) if full else a.batch
         w = frames if full else a.window
+        if a.reverse_pairs:
+            b = max(1, b // 2)
         idx = torch.randint(0, len(latents), (b,), generator=gen)
         start = int(torch.randint(0, frames - w + 1, (1,), generator=gen))
         x = latents[idx, :, start:start + w].float()  # [B, 4, W, 16, 16]
         cap = ids[idx].clone()
         cap[torch.rand(b, generator=gen) < a.dropout] = empty
+        t = noise = None
+        if a.reverse_pairs:
+            t = train_image.sample_timesteps(b, sched, gen, a.high_noise, a.high_from).repeat(2)
+            noise = torch.randn(x.shape, generator=gen)
+            x, noise = torch.cat([x, x.flip(2)]), torch.cat([noise, noise.flip(2)])
+            cap = torch.cat([cap, torch.where(cap == empty, cap, cap + reversed_offset)])
         cond = emb[cap]
         if a.arch == "motion":  # AnimateDiffPipeline repeats the prompt embeddings per frame
             cond = cond.repeat_interleave(w, dim=0)
-        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise, a.high_from)
+        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise, a.high_from,
+                                               t, noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
