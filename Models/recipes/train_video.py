@@ -215,11 +215,12 @@ def main():
     latents, emb, ids, empty = d["latents"], d["emb"], d["ids"], d["empty"]
     frames = latents.shape[2]
     if a.reverse_pairs:  # embeddings of the reversed captions follow the originals: id + len(emb)
-        unique = sorted(set(d["captions"])) + [""]  # the order of prepare()'s table
-        assert len(unique) == len(emb)
+        names = [""] * len(emb)  # the caption of each row of the table (row `empty` is "")
+        for i, c in zip(ids.tolist(), d["captions"]):
+            names[i] = c
         reversed_offset = len(emb)
-        emb = torch.cat([emb, common.TextEncoder().encode([swap_direction(c) for c in unique])])
-        log(f"reverse pairs: {sum(swap_direction(c) != c for c in unique)} of {len(unique)} captions change")
+        emb = torch.cat([emb, common.TextEncoder().encode([swap_direction(c) for c in names])])
+        log(f"reverse pairs: {sum(swap_direction(c) != c for c in names)} of {len(names)} captions change")
 
     cls, config = UNET_CLASS[a.arch], unet_config(a.arch)
     unet = cls(**config)
