@@ -6,9 +6,11 @@ import Tensors
 
 extension UNet3DConditionModel: NoisePredicting {
     /// `unet(sample, t, encoder_hidden_states).sample` on video latents [B, C, F, h, w], as
-    /// `TextToVideoSDPipeline` calls it.
+    /// `TextToVideoSDPipeline` calls it; with the config's `input_coordinates` appended to `sample`
+    /// first (`InputCoordinates`).
     public func predict(_ sample: Tensor, timestep: Double, encoderHiddenStates: Tensor) throws -> Tensor {
-        try self(sample, timestep: timestep, encoderHiddenStates: encoderHiddenStates)
+        try self(try InputCoordinates.appending(config.inputCoordinates, to: sample), timestep: timestep,
+                 encoderHiddenStates: encoderHiddenStates)
     }
 }
 

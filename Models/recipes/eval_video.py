@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 import torch
+from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 import common
@@ -78,8 +79,14 @@ def score(rows, clips):
 
 
 def load_pipeline(folder):
+    """The TextToVideoSDPipeline of `folder`; a UNet whose config names `input_coordinates` gets them
+    appended to its input (train_video.with_coordinates)."""
     from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, TextToVideoSDPipeline, UNet3DConditionModel
     unet = UNet3DConditionModel.from_pretrained(os.path.join(folder, "unet"), torch_dtype=torch.float32).eval()
+    with open(os.path.join(folder, "unet", "config.json")) as f:
+        if json.load(f).get("input_coordinates"):
+            import train_video
+            train_video.with_coordinates(unet)
     vae = AutoencoderKL.from_pretrained(os.path.join(folder, "vae"), torch_dtype=torch.float32).eval()
     sched = DPMSolverMultistepScheduler.from_pretrained(os.path.join(folder, "scheduler"))
     pipe = TextToVideoSDPipeline(vae=vae, text_encoder=None, tokenizer=None, unet=unet, scheduler=sched)
@@ -97,7 +104,11 @@ def generate(pipe, te, prompts, seeds, steps, guidance, batch=10):
         for i in range(0, len(prompts), batch):
             cond = cond_all[i:i + batch]
             gens = [torch.Generator().manual_seed(seed * 1000 + i + k) for k in range(len(cond))]
-            frames = pipe(prompt_embeds=cond, negative_prompt_embeds=uncond.expand(len(cond), -1, -1),
+            # x_T drawn here as the pipeline would (its own draw sizes them by unet.config.in_channels,
+            # which counts the coordinate channels too)
+            size = 64 // pipe.vae_scale_factor
+            latents = randn_tensor((len(cond), pipe.vae.config.latent_channels, V.FRAMES, size, size), generator=gens)
+            frames = pipe(prompt_embeds=cond, latents=latents, negative_prompt_embeds=uncond.expand(len(cond), -1, -1),
                           num_inference_steps=steps, guidance_scale=guidance, generator=gens, height=64, width=64,
                           num_frames=V.FRAMES, output_type="np").frames
             out.append((np.asarray(frames) * 255).round().astype(np.uint8))

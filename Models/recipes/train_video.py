@@ -19,14 +19,22 @@ schedule, 10% caption dropout, EMA. Every 250 steps a probe logs the v-MSE on fi
 clips with their caption and with its direction swapped ("left" <-> "right", "up" <-> "down"):
 the gap says whether the network reads the direction words.
 
+`--coordinates` appends three fixed input channels to the noisy latents: the column, the row and
+the frame of each latent element as ramps from -1 to 1 (CoordConv, Liu et al. 2018: convolutions
+see where they are only through their zero padding, which is why neither architecture learned to
+put a shape at the edge a caption names; the image UNet places shapes at named positions in 38% of
+clips). The UNet's `in_channels` grows by 3 (their `conv_in` weights start at zero, so step 0 is
+the run without them) and its config.json names the channels (`"input_coordinates": ["x", "y",
+"frame"]`), which Diffuse's video pipeline reads to append the same ramps.
+
     nice -n 10 python Models/recipes/train_video.py --minutes 50 --clips 1200 --threads 1 --seed 0 \
         --init /work/data/diffuse/image/ckpt_step3600.pt
 """
 import argparse
+import json
 import os
-import time
-
 import re
+import time
 
 import numpy as np
 import torch
@@ -38,11 +46,57 @@ import train_image
 FOLDER = os.path.join(common.MODELS, "diffuse-video-64")
 
 
-def unet_config(arch="unet3d"):
+COORDINATES = ["x", "y", "frame"]
+
+
+def coordinate_maps(sample):
+    """[B, 3, F, h, w] for latents `sample` [B, C, F, h, w]: x = the column (-1 at the left edge, 1 at
+    the right), y = the row (-1 at the top, 1 at the bottom), frame (-1 the first, 1 the last), each
+    torch.linspace(-1, 1, n) (a single frame or column is -1)."""
+    b, _, f, h, w = sample.shape
+    ramp = lambda n: torch.linspace(-1, 1, n, dtype=sample.dtype, device=sample.device)
+    x = ramp(w).view(1, 1, w).expand(f, h, w)
+    y = ramp(h).view(1, h, 1).expand(f, h, w)
+    t = ramp(f).view(f, 1, 1).expand(f, h, w)
+    return torch.stack([x, y, t]).unsqueeze(0).expand(b, -1, -1, -1, -1)
+
+
+class CoordinateInput(torch.nn.Module):
+    """The UNet called on its latents with `coordinate_maps` appended as channels."""
+
+    def __init__(self, unet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, sample, timestep, encoder_hidden_states, **kwargs):
+        return self.unet(torch.cat([sample, coordinate_maps(sample)], dim=1), timestep,
+                         encoder_hidden_states=encoder_hidden_states, **kwargs)
+
+
+def with_coordinates(unet):
+    """Makes `unet`'s own forward append the coordinate maps (for diffusers' pipelines, which call
+    `pipe.unet(...)`)."""
+    inner = unet.forward
+    unet.forward = lambda sample, timestep, *args, **kw: inner(
+        torch.cat([sample, coordinate_maps(sample)], dim=1), timestep, *args, **kw)
+    return unet
+
+
+def mark_coordinates(folder):
+    """Names the appended input channels in `folder`/unet/config.json (diffusers ignores the key)."""
+    path = os.path.join(folder, "unet", "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["input_coordinates"] = COORDINATES
+    common.write_json(path, config)
+
+
+def unet_config(arch="unet3d", coordinates=False):
     img = train_image.unet_config()
+    extra = len(COORDINATES) if coordinates else 0
     if arch == "motion":
         return dict(
-            sample_size=16, in_channels=4, out_channels=4,
+            sample_size=16, in_channels=4 + extra, out_channels=4,
             down_block_types=[b.replace("2D", "Motion") for b in img["down_block_types"]],
             up_block_types=[b.replace("2D", "Motion") for b in img["up_block_types"]],
             block_out_channels=img["block_out_channels"],
@@ -54,7 +108,7 @@ def unet_config(arch="unet3d"):
             motion_max_seq_length=32,
         )
     return dict(
-        sample_size=16, in_channels=4, out_channels=4,
+        sample_size=16, in_channels=4 + extra, out_channels=4,
         down_block_types=[b.replace("2D", "3D") for b in img["down_block_types"]],
         up_block_types=[b.replace("2D", "3D") for b in img["up_block_types"]],
         block_out_channels=img["block_out_channels"],
@@ -114,6 +168,11 @@ def warm_start(unet, path, log):
     for k, v in spatial.items():  # the 2D transformers' 1x1-conv proj_in/proj_out are Linear in 3D blocks
         if k in own and v.dim() == 4 and own[k].dim() == 2 and v.shape[:2] == own[k].shape:
             spatial[k] = v[:, :, 0, 0]
+    conv_in = own["conv_in.weight"]
+    if spatial["conv_in.weight"].shape[1] < conv_in.shape[1]:  # coordinate channels: zero weights at first
+        padded = torch.zeros_like(conv_in)
+        padded[:, :spatial["conv_in.weight"].shape[1]] = spatial["conv_in.weight"]
+        spatial["conv_in.weight"] = padded
     result = unet.load_state_dict(spatial, strict=False)
     if result.unexpected_keys:
         raise SystemExit(f"{path}: weights the video UNet does not have: {result.unexpected_keys[:5]}")
@@ -165,8 +224,10 @@ class DirectionProbe:
         log(f"probe step {step}: " + "; ".join(parts))
 
 
-def write_folder(out, guidance, arch="unet3d"):
+def write_folder(out, guidance, arch="unet3d", coordinates=False):
     train_image.write_pipeline_files(out, PIPELINE[arch], UNET_CLASS[arch].__name__, guidance)
+    if coordinates:
+        mark_coordinates(out)
     vae = os.path.join(out, "vae")
     if not os.path.exists(vae):
         os.symlink(os.path.join("..", "diffuse-image-64", "vae"), vae)
@@ -195,6 +256,8 @@ def main():
     p.add_argument("--reverse-pairs", action="store_true",
                    help="half of each batch is the other half played backwards, with the reversed caption and the "
                         "same noise reversed: only the caption's words tell the pair apart")
+    p.add_argument("--coordinates", action="store_true",
+                   help="append x, y and frame ramps to the UNet's input (CoordConv; see the module docstring)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=common.DATA)
@@ -203,9 +266,11 @@ def main():
     p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
     a = p.parse_args()
     common.set_threads(a.threads)
+    if a.coordinates and a.full_every != 1:
+        raise SystemExit("--coordinates needs whole clips (--full-every 1): the frame ramp spans the clip")
     if a.export:
-        step = train_image.export_checkpoint(a.export, a.out, UNET_CLASS[a.arch], unet_config(a.arch))
-        write_folder(a.out, a.guidance, a.arch)
+        step = train_image.export_checkpoint(a.export, a.out, UNET_CLASS[a.arch], unet_config(a.arch, a.coordinates))
+        write_folder(a.out, a.guidance, a.arch, a.coordinates)
         print(f"exported step {step} to {a.out}")
         return
     common.seed_all(a.seed)
@@ -222,13 +287,14 @@ def main():
         emb = torch.cat([emb, common.TextEncoder().encode([swap_direction(c) for c in names])])
         log(f"reverse pairs: {sum(swap_direction(c) != c for c in names)} of {len(names)} captions change")
 
-    cls, config = UNET_CLASS[a.arch], unet_config(a.arch)
+    cls, config = UNET_CLASS[a.arch], unet_config(a.arch, a.coordinates)
     unet = cls(**config)
     init_step = warm_start(unet, a.init, log) if a.init else 0
     ema = cls(**config)
     ema.load_state_dict(unet.state_dict())
     step = train_image.continue_from(a.resume, unet, ema, log) if a.resume else 0
     ema.requires_grad_(False)
+    net, ema_net = (CoordinateInput(unet), CoordinateInput(ema)) if a.coordinates else (unet, ema)
     params = sum(p.numel() for p in unet.parameters())
     log(f"unet parameters {params:,}")
     sched = DDPMScheduler(**{k: v for k, v in common.scheduler_config().items()
@@ -237,7 +303,7 @@ def main():
     opt = torch.optim.AdamW(unet.parameters(), lr=a.lr, weight_decay=1e-2)
     clock = common.StepClock(a.steps, a.minutes, a.decay_at, log, start=step)
     probe = DirectionProbe(latents, d["captions"], common.TextEncoder(), per_frame=a.arch == "motion")
-    probe(unet, sched, log, step)
+    probe(net, sched, log, step)
     gen = torch.Generator().manual_seed(a.seed + step)
     losses = []
     while clock.more(step):
@@ -263,7 +329,7 @@ def main():
         cond = emb[cap]
         if a.arch == "motion":  # AnimateDiffPipeline repeats the prompt embeddings per frame
             cond = cond.repeat_interleave(w, dim=0)
-        loss, raw = train_image.diffusion_loss(unet, x, cond, sched, gen, a.weighting, a.high_noise, a.high_from,
+        loss, raw = train_image.diffusion_loss(net, x, cond, sched, gen, a.weighting, a.high_noise, a.high_from,
                                                t, noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -274,19 +340,19 @@ def main():
         if step % 20 == 0 or step == 1:
             log(f"step {step}/{a.steps} loss {np.mean([l for _, l in losses[-20:]]):.4f} lr {opt.param_groups[0]['lr']:.2e}")
         if step % 250 == 0:
-            probe(ema, sched, log, step)
+            probe(ema_net, sched, log, step)
         if step % 100 == 0:
             tmp = os.path.join(a.work, "ckpt.pt.tmp")
             torch.save(dict(unet=unet.state_dict(), ema=ema.state_dict(), step=step), tmp)
             os.replace(tmp, os.path.join(a.work, "ckpt.pt"))
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
-    write_folder(a.out, a.guidance, a.arch)
+    write_folder(a.out, a.guidance, a.arch, a.coordinates)
     common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 20 steps)", common.smooth(losses, 20), (40, 140, 60))],
                        "diffuse-video-64 UNet3D")
     common.write_json(os.path.join(a.work, "summary.json"),
                       dict(steps=step, decay_at=clock.decay_at, batch=a.batch, window=a.window, lr=a.lr, seed=a.seed,
-                           clips=len(latents), init_image_step=init_step, wall_seconds=log.elapsed(),
+                           clips=len(latents), init_image_step=init_step, coordinates=a.coordinates, wall_seconds=log.elapsed(),
                            parameters=params, final_loss=float(np.mean([l for _, l in losses[-100:]]))))
     log("saved", a.out)
 

@@ -43,6 +43,17 @@ public struct UNet3DConditionModelConfig: DiffusersConfig, Equatable {
     public var numAttentionHeads: IntOrList?
     /// `time_cond_proj_dim`, if any.
     public var timeCondProjDim: Int?
+    /// `input_coordinates` (Diffuse's key; diffusers ignores it, default none): coordinate channels the
+    /// pipeline appends to the latents, in this order, before the UNet sees them: "x" (the column),
+    /// "y" (the row), "frame" (see `InputCoordinates` in the video modality). The latents then have
+    /// `in_channels` minus their count channels (`latentChannels`).
+    public var inputCoordinates: [String]
+
+    /// The names `input_coordinates` may list.
+    public static let inputCoordinateNames = ["x", "y", "frame"]
+
+    /// Channels of the latents the pipeline denoises: `in_channels` less the appended coordinates.
+    public var latentChannels: Int { inChannels - inputCoordinates.count }
 
     enum CodingKeys: String, CodingKey {
         case className = "_class_name"
@@ -63,6 +74,7 @@ public struct UNet3DConditionModelConfig: DiffusersConfig, Equatable {
         case attentionHeadDim = "attention_head_dim"
         case numAttentionHeads = "num_attention_heads"
         case timeCondProjDim = "time_cond_proj_dim"
+        case inputCoordinates = "input_coordinates"
     }
 
     /// Decodes the config file; absent keys take the reference defaults, unknown keys are ignored.
@@ -86,6 +98,7 @@ public struct UNet3DConditionModelConfig: DiffusersConfig, Equatable {
         attentionHeadDim = try c.value(.attentionHeadDim, default: 64)
         numAttentionHeads = try c.optional(.numAttentionHeads)
         timeCondProjDim = try c.optional(.timeCondProjDim)
+        inputCoordinates = try c.value(.inputCoordinates, default: [])
     }
 
     /// Down block types this engine builds (diffusers' names).
@@ -107,6 +120,17 @@ public struct UNet3DConditionModelConfig: DiffusersConfig, Equatable {
         try Check.nonNegative(downsamplePadding, CodingKeys.downsamplePadding.stringValue)
         if let sampleSize { try Check.positive(sampleSize, CodingKeys.sampleSize.stringValue) }
         if let timeCondProjDim { try Check.positive(timeCondProjDim, CodingKeys.timeCondProjDim.stringValue) }
+        let coordinatesKey = CodingKeys.inputCoordinates.stringValue
+        for (i, name) in inputCoordinates.enumerated() {
+            try Check.oneOf(name, "\(coordinatesKey)[\(i)]", Self.inputCoordinateNames)
+        }
+        guard Set(inputCoordinates).count == inputCoordinates.count else {
+            throw ConfigError(field: coordinatesKey, "\(inputCoordinates) names a coordinate twice")
+        }
+        guard latentChannels > 0 else {
+            throw ConfigError(field: coordinatesKey, "\(inputCoordinates.count) coordinates leave no latent channels "
+                              + "of in_channels \(inChannels)")
+        }
         guard numAttentionHeads == nil else {
             throw ConfigError(field: CodingKeys.numAttentionHeads.stringValue,
                               "must be null for UNet3DConditionModel (attention_head_dim gives the heads)")

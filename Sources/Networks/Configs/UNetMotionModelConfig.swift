@@ -63,7 +63,8 @@ public struct UNetMotionModelConfig: DiffusersConfig, Equatable {
     /// Options Diffuse does not build; each must be null: `reverse_transformer_layers_per_block`,
     /// `reverse_temporal_transformer_layers_per_block`, `reverse_motion_num_attention_heads`,
     /// `encoder_hid_dim`, `encoder_hid_dim_type`, `addition_embed_type`, `addition_time_embed_dim`,
-    /// `projection_class_embeddings_input_dim`.
+    /// `projection_class_embeddings_input_dim`; and Diffuse's own `input_coordinates`, which only its
+    /// UNet3DConditionModel folders take.
     public var unsupportedOptions: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -96,6 +97,7 @@ public struct UNetMotionModelConfig: DiffusersConfig, Equatable {
         case reverseTransformerLayersPerBlock = "reverse_transformer_layers_per_block"
         case reverseTemporalTransformerLayersPerBlock = "reverse_temporal_transformer_layers_per_block"
         case reverseMotionNumAttentionHeads = "reverse_motion_num_attention_heads"
+        case inputCoordinates = "input_coordinates"
         case encoderHidDim = "encoder_hid_dim"
         case encoderHidDimType = "encoder_hid_dim_type"
         case additionEmbedType = "addition_embed_type"
@@ -106,6 +108,7 @@ public struct UNetMotionModelConfig: DiffusersConfig, Equatable {
     private static let unsupportedKeys: [CodingKeys] = [
         .reverseTransformerLayersPerBlock, .reverseTemporalTransformerLayersPerBlock, .reverseMotionNumAttentionHeads,
         .encoderHidDim, .encoderHidDimType, .additionEmbedType, .additionTimeEmbedDim, .projectionClassEmbeddingsInputDim,
+        .inputCoordinates,
     ]
 
     /// Decodes the config file; absent keys take the reference defaults, unknown keys are ignored.
