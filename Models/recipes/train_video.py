@@ -266,13 +266,13 @@ def main():
     p.add_argument("--export", default="", help="only write this checkpoint's EMA UNet into --out")
     a = p.parse_args()
     common.set_threads(a.threads)
-    if a.coordinates and a.full_every != 1:
-        raise SystemExit("--coordinates needs whole clips (--full-every 1): the frame ramp spans the clip")
     if a.export:
         step = train_image.export_checkpoint(a.export, a.out, UNET_CLASS[a.arch], unet_config(a.arch, a.coordinates))
         write_folder(a.out, a.guidance, a.arch, a.coordinates)
         print(f"exported step {step} to {a.out}")
         return
+    if a.coordinates and a.full_every != 1:
+        raise SystemExit("--coordinates needs whole clips (--full-every 1): the frame ramp spans the clip")
     common.seed_all(a.seed)
     os.makedirs(a.work, exist_ok=True)
     log = common.Log(os.path.join(a.work, "train.log"))
