@@ -14,7 +14,7 @@
 ///
 /// Computed as im2col over tiles of output positions followed by OpenBLAS `sgemm` per group;
 /// 1×1 convolutions with unit stride and no padding skip im2col (a plain matrix product), and
-/// 3×3 convolutions with unit stride and enough channels use Winograd F(2×2, 3×3).
+/// 3×3 convolutions with unit stride and enough channels use Winograd F(4×4, 3×3) or F(2×2, 3×3).
 public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int],
                         dilation: [Int], groups: Int) -> Tensor {
     convolution(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
@@ -22,10 +22,11 @@ public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int
 }
 
 /// `convolution` with a forced number of output positions per im2col tile (tests use it to
-/// reach tiles that split images and tiles that span images), or, with `winogradTiles`, the
-/// Winograd F(2×2, 3×3) path wherever it applies, with that many tiles per chunk.
+/// reach tiles that split images and tiles that span images), or, with `winograd`, that Winograd
+/// variant wherever it applies, with `chunk` tiles per chunk.
 func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int],
-                 dilation: [Int], groups: Int, tileColumns: Int?, winogradTiles: Int? = nil) -> Tensor {
+                 dilation: [Int], groups: Int, tileColumns: Int?,
+                 winograd: (tile: WinogradTile, chunk: Int)? = nil) -> Tensor {
     let g = ConvGeometry(input: x.shape, weight: weight.shape, bias: bias?.shape, stride: stride,
                          padding: padding, dilation: dilation, groups: groups, transposed: false,
                          outputPadding: [0])
@@ -36,12 +37,12 @@ func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padd
                     bias.scalars.withUnsafeBufferPointer { pb in
                         ConvolutionKernel.forward(g, x: px.baseAddress!, weight: pw.baseAddress!,
                                                   bias: pb.baseAddress!, out: out.baseAddress!, tile: tileColumns,
-                                                  winogradTiles: winogradTiles)
+                                                  winograd: winograd)
                     }
                 } else {
                     ConvolutionKernel.forward(g, x: px.baseAddress!, weight: pw.baseAddress!,
                                               bias: nil, out: out.baseAddress!, tile: tileColumns,
-                                              winogradTiles: winogradTiles)
+                                              winograd: winograd)
                 }
             }
         }
@@ -82,12 +83,17 @@ enum ConvolutionKernel {
 
     static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, tile forcedTile: Int?,
-                        winogradTiles: Int? = nil) {
+                        winograd: (tile: WinogradTile, chunk: Int)? = nil) {
         let pixels = g.outPixels
         let total = g.batch * pixels
         guard total > 0, g.outChannels > 0 else { return }
-        if winogradTiles != nil ? WinogradConvolution.applies(g) : forcedTile == nil && WinogradConvolution.pays(g) {
-            WinogradConvolution.forward(g, x: x, weight: weight, bias: bias, out: out, chunk: winogradTiles)
+        if let winograd, WinogradConvolution.applies(g) {
+            WinogradConvolution.forward(g, x: x, weight: weight, bias: bias, out: out, tile: winograd.tile,
+                                        chunk: winograd.chunk)
+            return
+        }
+        if winograd == nil, forcedTile == nil, let tile = WinogradConvolution.choice(g) {
+            WinogradConvolution.forward(g, x: x, weight: weight, bias: bias, out: out, tile: tile, chunk: nil)
             return
         }
         let cg = g.inChannels / g.groups, og = g.outChannels / g.groups

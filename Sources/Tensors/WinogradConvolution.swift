@@ -1,11 +1,25 @@
 // Reference: torch.nn.functional.conv2d for 3×3 kernels with unit stride and dilation (the
 // convolutions of every diffusers ResnetBlock2D), computed with Winograd's minimal filtering
-// F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016):
-// 16 products of 4×4-transformed tiles replace 36 per 2×2 outputs, so the GEMMs do 2.25× fewer
-// operations than im2col. Transforms use only ±1 and ½, so results stay within a few ulps of
-// the direct sum.
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016):
+// - F(2×2, 3×3): 16 products of 4×4-transformed tiles replace 36 per 2×2 outputs, so the GEMMs
+//   do 2.25× fewer operations than im2col. Transforms use only ±1 and ½, so results stay within a
+//   few ulps of the direct sum.
+// - F(4×4, 3×3) (WinogradConvolution+F4.swift): 36 products of 6×6 tiles per 4×4 outputs, 4× fewer
+//   than im2col; its transforms have constants up to 8 and 1/24, so it rounds more (still within
+//   the parity tolerance), and its per-call weight transform is 2.25× larger.
 
-/// Winograd F(2×2, 3×3) forward pass on raw pointers, for `ConvolutionKernel`.
+/// The output tile of a Winograd variant: F(2×2, 3×3) or F(4×4, 3×3).
+enum WinogradTile: Sendable {
+    case two, four
+
+    /// Outputs per tile edge (m).
+    var outputEdge: Int { self == .two ? 2 : 4 }
+    /// Inputs per tile edge (α = m + 2), and products per tile α².
+    var inputEdge: Int { outputEdge + 2 }
+    var products: Int { inputEdge * inputEdge }
+}
+
+/// Winograd forward pass on raw pointers, for `ConvolutionKernel`.
 enum WinogradConvolution {
     /// Floats of one chunk's transformed inputs or products (16 MiB): tiles per chunk follow.
     static let chunkBudget = 1 << 22
@@ -17,36 +31,52 @@ enum WinogradConvolution {
             && g.padding[0] == 0
     }
 
-    /// Where it beats im2col: enough channels for efficient products, and enough tiles that the
-    /// per-call weight transform (16·O·C floats) is small against the work.
-    static func pays(_ g: ConvGeometry) -> Bool {
-        guard applies(g), g.inChannels >= 32, g.outChannels >= 32 else { return false }
-        return tileCount(g) >= max(256, max(g.inChannels, g.outChannels) / 2)
+    /// Where it beats im2col, and with which tile: enough channels for efficient products, and
+    /// enough tiles that the per-call weight transform (α²·O·C floats) is small against the work.
+    /// F(4×4, 3×3) where it leaves at least 128 tiles (the 4·4 outputs of a tile cost 36 products
+    /// against F(2×2)’s 4·16), F(2×2, 3×3) otherwise.
+    static func choice(_ g: ConvGeometry) -> WinogradTile? {
+        guard applies(g), g.inChannels >= 32, g.outChannels >= 32 else { return nil }
+        if tileCount(g, .four) >= 128 { return .four }
+        return tileCount(g, .two) >= max(256, max(g.inChannels, g.outChannels) / 2) ? .two : nil
     }
 
-    /// 2×2 output tiles over every image plane.
-    static func tileCount(_ g: ConvGeometry) -> Int {
-        g.batch * g.output[0] * ((g.output[1] + 1) / 2) * ((g.output[2] + 1) / 2)
+    /// Whether `choice` picks a Winograd path.
+    static func pays(_ g: ConvGeometry) -> Bool { choice(g) != nil }
+
+    /// Output tiles over every image plane.
+    static func tileCount(_ g: ConvGeometry, _ tile: WinogradTile = .two) -> Int {
+        let e = tile.outputEdge
+        return g.batch * g.output[0] * ((g.output[1] + e - 1) / e) * ((g.output[2] + e - 1) / e)
     }
 
     static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, chunk forcedChunk: Int?) {
+                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, tile: WinogradTile,
+                        chunk forcedChunk: Int?) {
         let (c, o) = (g.inChannels, g.outChannels)
-        let total = tileCount(g)
-        let u = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * c)    // [16, O, C]
+        let total = tileCount(g, tile), a2 = tile.products
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: a2 * o * c)    // [α², O, C]
         defer { u.deallocate() }
-        transformWeights(weight, u, outChannels: o, inChannels: c)
-        let chunk = min(total, forcedChunk ?? max(64, chunkBudget / (16 * max(c, o))))
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * chunk)  // [16, C, chunk]
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * chunk)  // [16, O, chunk]
+        switch tile {
+        case .two: transformWeights(weight, u, outChannels: o, inChannels: c)
+        case .four: transformWeightsF4(weight, u, outChannels: o, inChannels: c)
+        }
+        let chunk = min(total, forcedChunk ?? max(64, chunkBudget / (a2 * max(c, o))))
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: a2 * c * chunk)  // [α², C, chunk]
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: a2 * o * chunk)  // [α², O, chunk]
         defer { v.deallocate(); m.deallocate() }
         var t0 = 0
         while t0 < total {
             let n = min(chunk, total - t0)
             Parallel.forEachChunk(c, minimumPerThread: max(1, 2048 / n)) { range in
-                for ci in range { transformInput(g, x: x, channel: ci, tiles: t0..<(t0 + n), v: v + ci * n, plane: c * n) }
+                for ci in range {
+                    switch tile {
+                    case .two: transformInput(g, x: x, channel: ci, tiles: t0..<(t0 + n), v: v + ci * n, plane: c * n)
+                    case .four: transformInputF4(g, x: x, channel: ci, tiles: t0..<(t0 + n), v: v + ci * n, plane: c * n)
+                    }
+                }
             }
-            Parallel.forEachChunk(16, minimumPerThread: 1) { range in
+            Parallel.forEachChunk(a2, minimumPerThread: 1) { range in
                 for xi in range {
                     sgemm(transposeA: false, transposeB: false, m: o, n: n, k: c, alpha: 1,
                           a: u + xi * o * c, b: v + xi * c * n, beta: 0, c: m + xi * o * n)
@@ -54,8 +84,14 @@ enum WinogradConvolution {
             }
             Parallel.forEachChunk(o, minimumPerThread: max(1, 2048 / n)) { range in
                 for oi in range {
-                    transformOutput(g, m: m + oi * n, plane: o * n, tiles: t0..<(t0 + n), channel: oi,
-                                    bias: bias?[oi] ?? 0, out: out)
+                    switch tile {
+                    case .two:
+                        transformOutput(g, m: m + oi * n, plane: o * n, tiles: t0..<(t0 + n), channel: oi,
+                                        bias: bias?[oi] ?? 0, out: out)
+                    case .four:
+                        transformOutputF4(g, m: m + oi * n, plane: o * n, tiles: t0..<(t0 + n), channel: oi,
+                                          bias: bias?[oi] ?? 0, out: out)
+                    }
                 }
             }
             t0 += n

@@ -2,13 +2,14 @@ import SafeTensors
 import Testing
 @testable import Tensors
 
-/// Winograd F(2×2, 3×3) (WinogradConvolution.swift) against torch's conv2d / conv3d.
+/// Winograd F(2×2, 3×3) and F(4×4, 3×3) (WinogradConvolution.swift, WinogradConvolution+F4.swift) against
+/// torch's conv2d / conv3d.
 @Suite struct WinogradConvolutionTests {
     static let cases = ["odd_pad1", "pad0_nobias", "pad2", "mixed_pad", "planes_3d", "chosen"]
 
-    /// Forced onto the Winograd path with chunks of 1, 5 and all tiles (odd heights and widths
-    /// drop the outputs past the edge; chunks split images and span them).
-    @Test(arguments: cases) func winogradMatchesTorch(_ name: String) throws {
+    /// Forced onto each Winograd path with chunks of 1, 5 and all tiles (heights and widths that are
+    /// not multiples of the tile drop the outputs past the edge; chunks split images and span them).
+    @Test(arguments: cases, [WinogradTile.two, .four]) func winogradMatchesTorch(_ name: String, _ tile: WinogradTile) throws {
         let f = try Fixtures.load("conv_winograd")
         let x = try f.tensor("\(name).x"), weight = try f.tensor("\(name).weight")
         let bias = f.entry("\(name).bias") == nil ? nil : try f.tensor("\(name).bias")
@@ -20,9 +21,11 @@ import Testing
         let expected = try f.tensor("\(name).out")
         for chunk in [1, 5, 100_000] {
             let y = convolution(x, weight: weight, bias: bias, stride: [Int](repeating: 1, count: rank), padding: padding,
-                                dilation: [Int](repeating: 1, count: rank), groups: 1, tileColumns: nil, winogradTiles: chunk)
-            // Transformed sums of up to 297 products of unit-sized values: a few ulps more than direct.
-            expectClose(y, expected, abs: 2e-5, rel: 1e-5, "\(name), Winograd chunk \(chunk)")
+                                dilation: [Int](repeating: 1, count: rank), groups: 1, tileColumns: nil,
+                                winograd: (tile, chunk))
+            // Transformed sums of up to 297 products of unit-sized values: a few ulps more than direct
+            // (F(4×4)'s worst: 2.0e-5 at a value of 1.45, F(2×2)'s within 1e-5).
+            expectClose(y, expected, abs: 2e-5, rel: 1e-5, "\(name), \(tile) chunk \(chunk)")
         }
     }
 
@@ -35,7 +38,9 @@ import Testing
             ConvGeometry(input: input, weight: w, bias: nil, stride: [stride], padding: [1], dilation: [dilation],
                          groups: groups, transposed: false, outputPadding: [0])
         }
-        #expect(WinogradConvolution.pays(geometry(x.shape, weight.shape)))
+        #expect(WinogradConvolution.choice(geometry(x.shape, weight.shape)) == .two)
+        #expect(WinogradConvolution.choice(geometry([2, 320, 64, 64], [320, 320, 3, 3])) == .four)
+        #expect(WinogradConvolution.choice(geometry([2, 640, 32, 32], [640, 640, 3, 3])) == .four)
         #expect(!WinogradConvolution.pays(geometry([1, 4, 32, 32], [32, 4, 3, 3])))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, stride: 2)))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, dilation: 2)))
