@@ -31,14 +31,15 @@ enum WinogradConvolution {
             && g.padding[0] == 0
     }
 
-    /// Where it beats im2col, and with which tile: enough channels for efficient products, and
-    /// enough tiles that the per-call weight transform (α²·O·C floats) is small against the work.
-    /// F(4×4, 3×3) where it leaves at least 128 tiles (the 4·4 outputs of a tile cost 36 products
-    /// against F(2×2)’s 4·16), F(2×2, 3×3) otherwise.
+    /// Where it beats im2col, and with which tile: at least 32 channels in and out (efficient
+    /// products) and at least 128 tiles (products at least 128 columns wide, and a per-call weight
+    /// transform of α²·O·C floats that stays small against the work): F(4×4, 3×3) where there are
+    /// that many 4×4 tiles, F(2×2, 3×3) where there are that many 2×2 tiles (1280 channels at
+    /// 16×16, batch 2: 1.5× faster than im2col on the Zen 5 host, docs/benchmarks.md).
     static func choice(_ g: ConvGeometry) -> WinogradTile? {
         guard applies(g), g.inChannels >= 32, g.outChannels >= 32 else { return nil }
         if tileCount(g, .four) >= 128 { return .four }
-        return tileCount(g, .two) >= max(256, max(g.inChannels, g.outChannels) / 2) ? .two : nil
+        return tileCount(g, .two) >= 128 ? .two : nil
     }
 
     /// Whether `choice` picks a Winograd path.
@@ -99,18 +100,30 @@ enum WinogradConvolution {
     }
 
     /// `U = G·w·Gᵀ` for every 3×3 filter, `G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]`,
-    /// stored as 16 matrices `[O, C]`.
+    /// stored as 16 matrices `[O, C]`. Eight consecutive filters at a time, one per SIMD lane, so
+    /// that each matrix gets eight consecutive floats per store.
     static func transformWeights(_ w: UnsafePointer<Float>, _ u: UnsafeMutablePointer<Float>,
                                  outChannels o: Int, inChannels c: Int) {
         let plane = o * c
-        Parallel.forEachChunk(plane, minimumPerThread: 4096) { range in
-            for f in range {
-                let k = w + f * 9
-                @inline(__always) func emit(_ i: Int, _ a: Float, _ b: Float, _ d: Float) {   // row i of (G·w)·Gᵀ
-                    u[(i * 4) * plane + f] = a
-                    u[(i * 4 + 1) * plane + f] = (a + b + d) * 0.5
-                    u[(i * 4 + 2) * plane + f] = (a - b + d) * 0.5
-                    u[(i * 4 + 3) * plane + f] = d
+        let blocks = (plane + 7) / 8
+        Parallel.forEachChunk(blocks, minimumPerThread: 512) { range in
+            for block in range {
+                let f0 = block * 8, lanes = min(8, plane - f0)
+                var k = [SIMD8<Float>](repeating: .zero, count: 9)
+                for lane in 0..<lanes {
+                    let filter = w + (f0 + lane) * 9
+                    for tap in 0..<9 { k[tap][lane] = filter[tap] }
+                }
+                @inline(__always) func emit(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ d: SIMD8<Float>) {
+                    @inline(__always) func store(_ j: Int, _ value: SIMD8<Float>) {   // row i of (G·w)·Gᵀ
+                        let dst = u + (i * 4 + j) * plane + f0
+                        if lanes == 8 {
+                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+                        } else {
+                            for lane in 0..<lanes { dst[lane] = value[lane] }
+                        }
+                    }
+                    store(0, a); store(1, (a + b + d) * 0.5); store(2, (a - b + d) * 0.5); store(3, d)
                 }
                 emit(0, k[0], k[1], k[2])
                 emit(1, (k[0] + k[3] + k[6]) * 0.5, (k[1] + k[4] + k[7]) * 0.5, (k[2] + k[5] + k[8]) * 0.5)

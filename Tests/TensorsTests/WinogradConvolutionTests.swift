@@ -29,8 +29,9 @@ import Testing
         }
     }
 
-    /// The public entry point picks Winograd for 32 channels at 32×32, and not for small channel
-    /// counts, strides, dilations or groups.
+    /// The public entry point picks F(2×2) for 32 channels at 32×32 and 1280 at 16×16, F(4×4) for
+    /// Stable Diffusion's 64×64 and 32×32 levels, and neither for small channel counts, too few
+    /// tiles, strides, dilations or groups.
     @Test func choiceFollowsShapes() throws {
         let f = try Fixtures.load("conv_winograd")
         let x = try f.tensor("chosen.x"), weight = try f.tensor("chosen.weight"), bias = try f.tensor("chosen.bias")
@@ -41,6 +42,7 @@ import Testing
         #expect(WinogradConvolution.choice(geometry(x.shape, weight.shape)) == .two)
         #expect(WinogradConvolution.choice(geometry([2, 320, 64, 64], [320, 320, 3, 3])) == .four)
         #expect(WinogradConvolution.choice(geometry([2, 640, 32, 32], [640, 640, 3, 3])) == .four)
+        #expect(WinogradConvolution.choice(geometry([2, 1280, 16, 16], [1280, 1280, 3, 3])) == .two)
         #expect(!WinogradConvolution.pays(geometry([1, 4, 32, 32], [32, 4, 3, 3])))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, stride: 2)))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, dilation: 2)))
