@@ -7,9 +7,9 @@ import Tensors
 /// solution") appends them to a convolution's input. A convolution sees where it is only through its
 /// zero padding, and UNet3DConditionModel gives its temporal layers no frame positions; with the
 /// ramps, "a ball moving from left to right" can be put at the left edge in the first frame.
-/// Diffuse's default video model is trained with them (Models/recipes/train_video.py
-/// `--coordinates`, whose `coordinate_maps` is the reference; diffusers' pipelines do not append
-/// them, so in Python the recipe wraps the UNet's forward).
+/// Models/recipes/train_video.py `--coordinates` trains such UNets (its `coordinate_maps` is the
+/// reference; diffusers' pipelines do not append them, so in Python the recipe wraps the UNet's
+/// forward); tried for the default video model, not shipped (see its card).
 public enum InputCoordinates {
     /// The maps `[B, names.count, F, h, w]` for latents `[B, C, F, h, w]`: "x" is the column, "y" the
     /// row and "frame" the frame, each `torch.linspace(-1, 1, n)` along its axis (-1 at the left,

@@ -31,15 +31,19 @@ enum WinogradConvolution {
             && g.padding[0] == 0
     }
 
-    /// Where it beats im2col, and with which tile: at least 32 channels in and out (efficient
-    /// products) and at least 128 tiles (products at least 128 columns wide, and a per-call weight
-    /// transform of α²·O·C floats that stays small against the work): F(4×4, 3×3) where there are
-    /// that many 4×4 tiles, F(2×2, 3×3) where there are that many 2×2 tiles (1280 channels at
-    /// 16×16, batch 2: 1.5× faster than im2col on the Zen 5 host, docs/benchmarks.md).
+    /// Where it beats im2col, and with which tile. At least 32 channels in and out (efficient
+    /// products), and enough tiles that the per-call weight transform (α²·O·C floats) is small
+    /// against the work: F(2×2, 3×3) from 256 tiles and half the larger channel count (measured on
+    /// the Zen 3 host). With at least 256 channels in and out (Stable Diffusion's 320–1280, measured
+    /// on the Zen 5 host, docs/benchmarks.md), 128 tiles are enough: F(4×4, 3×3) where there are
+    /// that many 4×4 tiles (64×64 and 32×32 at batch 2), else F(2×2, 3×3) (1280 channels at 16×16,
+    /// 1.5× faster than im2col). Narrower convolutions keep the first rule, unmeasured otherwise.
     static func choice(_ g: ConvGeometry) -> WinogradTile? {
         guard applies(g), g.inChannels >= 32, g.outChannels >= 32 else { return nil }
-        if tileCount(g, .four) >= 128 { return .four }
-        return tileCount(g, .two) >= 128 ? .two : nil
+        let wide = min(g.inChannels, g.outChannels) >= 256
+        if wide, tileCount(g, .four) >= 128 { return .four }
+        let tiles = tileCount(g, .two)
+        return tiles >= max(256, max(g.inChannels, g.outChannels) / 2) || (wide && tiles >= 128) ? .two : nil
     }
 
     /// Whether `choice` picks a Winograd path.

@@ -43,6 +43,8 @@ import Testing
         #expect(WinogradConvolution.choice(geometry([2, 320, 64, 64], [320, 320, 3, 3])) == .four)
         #expect(WinogradConvolution.choice(geometry([2, 640, 32, 32], [640, 640, 3, 3])) == .four)
         #expect(WinogradConvolution.choice(geometry([2, 1280, 16, 16], [1280, 1280, 3, 3])) == .two)
+        #expect(WinogradConvolution.choice(geometry([2, 64, 64, 64], [64, 64, 3, 3])) == .two)     // narrow: F(2×2) only
+        #expect(!WinogradConvolution.pays(geometry([2, 64, 16, 16], [64, 64, 3, 3])))           // 128 tiles, narrow
         #expect(!WinogradConvolution.pays(geometry([1, 4, 32, 32], [32, 4, 3, 3])))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, stride: 2)))
         #expect(!WinogradConvolution.pays(geometry(x.shape, weight.shape, dilation: 2)))
