@@ -19,13 +19,14 @@ schedule, 10% caption dropout, EMA. Every 250 steps a probe logs the v-MSE on fi
 clips with their caption and with its direction swapped ("left" <-> "right", "up" <-> "down"):
 the gap says whether the network reads the direction words.
 
-`--coordinates` appends three fixed input channels to the noisy latents: the column, the row and
-the frame of each latent element as ramps from -1 to 1 (CoordConv, Liu et al. 2018: convolutions
-see where they are only through their zero padding, which is why neither architecture learned to
-put a shape at the edge a caption names; the image UNet places shapes at named positions in 38% of
-clips). The UNet's `in_channels` grows by 3 (their `conv_in` weights start at zero, so step 0 is
-the run without them) and its config.json names the channels (`"input_coordinates": ["x", "y",
-"frame"]`), which Diffuse's video pipeline reads to append the same ramps.
+`--coordinates` (UNet3D only) appends three fixed input channels to the noisy latents: the column,
+the row and the frame of each latent element as ramps from -1 to 1 (CoordConv, Liu et al. 2018:
+convolutions see where they are only through their zero padding). It tested whether that is why no
+run learned to put a shape at the edge a caption names (the image UNet places shapes at named
+positions in 38% of clips): it was not (see the model card, runs 9-11). The UNet's `in_channels`
+grows by 3 (their `conv_in` weights start at zero, so step 0 is the run without them) and its
+config.json names the channels (`"input_coordinates": ["x", "y", "frame"]`), which Diffuse's video
+pipeline reads to append the same ramps.
 
     nice -n 10 python Models/recipes/train_video.py --minutes 50 --clips 1200 --threads 1 --seed 0 \
         --init /work/data/diffuse/image/ckpt_step3600.pt
@@ -273,6 +274,8 @@ def main():
         return
     if a.coordinates and a.full_every != 1:
         raise SystemExit("--coordinates needs whole clips (--full-every 1): the frame ramp spans the clip")
+    if a.coordinates and a.arch != "unet3d":
+        raise SystemExit("--coordinates is for --arch unet3d (Diffuse's AnimateDiff pipeline does not append them)")
     common.seed_all(a.seed)
     os.makedirs(a.work, exist_ok=True)
     log = common.Log(os.path.join(a.work, "train.log"))
