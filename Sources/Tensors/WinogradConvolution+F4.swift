@@ -25,24 +25,15 @@ extension WinogradConvolution {
         Parallel.forEachChunk(blocks, minimumPerThread: 256) { range in
             for block in range {
                 let f0 = block * 8, lanes = min(8, plane - f0)
-                var taps = [SIMD8<Float>](repeating: .zero, count: 9)
-                for lane in 0..<lanes {
-                    let k = w + (f0 + lane) * 9
-                    for tap in 0..<9 { taps[tap][lane] = k[tap] }
-                }
+                let taps = filterTaps(w, from: f0, lanes: lanes)
                 let c0 = filterColumn(taps[0], taps[3], taps[6]), c1 = filterColumn(taps[1], taps[4], taps[7])
                 let c2 = filterColumn(taps[2], taps[5], taps[8])              // G·w, columns 0…2
                 @inline(__always) func emit(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ d: SIMD8<Float>) {
                     let t = filterColumn(a, b, d)                              // (G·w)·Gᵀ, row i
-                    @inline(__always) func store(_ j: Int, _ value: SIMD8<Float>) {
-                        let dst = u + (i * 6 + j) * plane + f0
-                        if lanes == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                        } else {
-                            for lane in 0..<lanes { dst[lane] = value[lane] }
-                        }
+                    @inline(__always) func put(_ j: Int, _ value: SIMD8<Float>) {
+                        store(value, to: u + (i * 6 + j) * plane + f0, lanes: lanes)
                     }
-                    store(0, t.0); store(1, t.1); store(2, t.2); store(3, t.3); store(4, t.4); store(5, t.5)
+                    put(0, t.0); put(1, t.1); put(2, t.2); put(3, t.3); put(4, t.4); put(5, t.5)
                 }
                 emit(0, c0.0, c1.0, c2.0); emit(1, c0.1, c1.1, c2.1); emit(2, c0.2, c1.2, c2.2)
                 emit(3, c0.3, c1.3, c2.3); emit(4, c0.4, c1.4, c2.4); emit(5, c0.5, c1.5, c2.5)
@@ -111,15 +102,10 @@ extension WinogradConvolution {
                 for i in 0..<6 {                                                 // (Bᵀ·d)·B, row i
                     let q = p + i * 6
                     let c = inputColumn(q[0], q[1], q[2], q[3], q[4], q[5])
-                    @inline(__always) func store(_ j: Int, _ value: SIMD8<Float>) {
-                        let dst = v + (i * 6 + j) * plane + k
-                        if lanes == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                        } else {
-                            for lane in 0..<lanes { dst[lane] = value[lane] }
-                        }
+                    @inline(__always) func put(_ j: Int, _ value: SIMD8<Float>) {
+                        store(value, to: v + (i * 6 + j) * plane + k, lanes: lanes)
                     }
-                    store(0, c.0); store(1, c.1); store(2, c.2); store(3, c.3); store(4, c.4); store(5, c.5)
+                    put(0, c.0); put(1, c.1); put(2, c.2); put(3, c.3); put(4, c.4); put(5, c.5)
                 }
                 base += lanes
             }

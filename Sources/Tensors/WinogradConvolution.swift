@@ -113,27 +113,40 @@ enum WinogradConvolution {
         Parallel.forEachChunk(blocks, minimumPerThread: 512) { range in
             for block in range {
                 let f0 = block * 8, lanes = min(8, plane - f0)
-                var k = [SIMD8<Float>](repeating: .zero, count: 9)
-                for lane in 0..<lanes {
-                    let filter = w + (f0 + lane) * 9
-                    for tap in 0..<9 { k[tap][lane] = filter[tap] }
-                }
+                let k = filterTaps(w, from: f0, lanes: lanes)
                 @inline(__always) func emit(_ i: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ d: SIMD8<Float>) {
-                    @inline(__always) func store(_ j: Int, _ value: SIMD8<Float>) {   // row i of (G·w)·Gᵀ
-                        let dst = u + (i * 4 + j) * plane + f0
-                        if lanes == 8 {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                        } else {
-                            for lane in 0..<lanes { dst[lane] = value[lane] }
-                        }
+                    @inline(__always) func put(_ j: Int, _ value: SIMD8<Float>) {     // row i of (G·w)·Gᵀ
+                        store(value, to: u + (i * 4 + j) * plane + f0, lanes: lanes)
                     }
-                    store(0, a); store(1, (a + b + d) * 0.5); store(2, (a - b + d) * 0.5); store(3, d)
+                    put(0, a); put(1, (a + b + d) * 0.5); put(2, (a - b + d) * 0.5); put(3, d)
                 }
                 emit(0, k[0], k[1], k[2])
                 emit(1, (k[0] + k[3] + k[6]) * 0.5, (k[1] + k[4] + k[7]) * 0.5, (k[2] + k[5] + k[8]) * 0.5)
                 emit(2, (k[0] - k[3] + k[6]) * 0.5, (k[1] - k[4] + k[7]) * 0.5, (k[2] - k[5] + k[8]) * 0.5)
                 emit(3, k[6], k[7], k[8])
             }
+        }
+    }
+
+    /// The nine taps of the 3×3 filters `f0 ..< f0 + lanes` (at most 8), one filter per SIMD lane
+    /// (the lanes past `lanes` are zero).
+    @inline(__always)
+    static func filterTaps(_ w: UnsafePointer<Float>, from f0: Int, lanes: Int) -> [SIMD8<Float>] {
+        var taps = [SIMD8<Float>](repeating: .zero, count: 9)
+        for lane in 0..<lanes {
+            let filter = w + (f0 + lane) * 9
+            for tap in 0..<9 { taps[tap][lane] = filter[tap] }
+        }
+        return taps
+    }
+
+    /// The first `lanes` lanes of `value` to `dst ..< dst + lanes` (one 8-wide store when all eight).
+    @inline(__always)
+    static func store(_ value: SIMD8<Float>, to dst: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 8 {
+            UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+        } else {
+            for lane in 0..<lanes { dst[lane] = value[lane] }
         }
     }
 
