@@ -22,12 +22,12 @@ public enum GELUApproximation: Sendable {
     }
 }
 
-// Sigmoid-based activations use the vectorisable `fastExp` (VectorMath.swift); below
-// x = −88 it saturates where PyTorch's reaches 0, a difference under 1e-37.
-struct Sigmoid: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) } }
-struct SiLU: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + fastExp(-x)) } }
+// Sigmoid-based activations use the vectorisable `clampedExponential` (VectorMath.swift); beyond
+// |x| = 87 it saturates where PyTorch's goes on falling, a difference under 1e-36.
+struct Sigmoid: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + clampedExponential(-x)) } }
+struct SiLU: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + clampedExponential(-x)) } }
 struct QuickGELU: ElementFunction {
-    @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + fastExp(-1.702 * x)) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { x / (1 + clampedExponential(-1.702 * x)) }
 }
 struct GELUExact: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { geluScalar(x, .none) } }
 struct GELUTanh: ElementFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { geluScalar(x, .tanh) } }

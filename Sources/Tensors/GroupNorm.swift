@@ -154,15 +154,6 @@ enum GroupNormKernel {
         return total
     }
 
-    /// `v·sigmoid(v)` from `e = exp(−|v|)`: `sigmoid(v) = 1 / (1 + e)` for `v ≥ 0` and
-    /// `e / (1 + e)` below, so the exponential never overflows and needs no clamping.
-    @inline(__always)
-    static func siluOf(_ v: Float) -> Float {
-        let e = exponentialOfNonPositive(-Swift.abs(v))
-        let s = 1 / (1 + e)
-        return v * (v >= 0 ? s : e * s)
-    }
-
     /// `y = (x − mean)·rstd·weight + bias`, then `y / (1 + exp(−y))` when `silu`.
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
@@ -173,7 +164,7 @@ enum GroupNormKernel {
         var i = 0
         if silu {
             while i < n {
-                y[i] = siluOf(mulAdd(x[i] - high, scale, offset))
+                y[i] = SiLU()(mulAdd(x[i] - high, scale, offset))
                 i &+= 1
             }
         } else {

@@ -35,7 +35,23 @@ func fastExp(_ x: Float) -> Float {
 /// propagates, and positive `x` is not supported.
 @inline(__always)
 func exponentialOfNonPositive(_ x: Float) -> Float {
-    let t = x * 1.442_695_041
+    x < -87.33 ? 0 : powerOfTwo(x * 1.442_695_041)
+}
+
+/// `exp(x)` with `x` first clamped to [−87, 87], for the logistic function `1 / (1 + exp(−x))`
+/// and its relatives (SiLU, QuickGELU), where the clamp moves no result by more than 1e-36:
+/// `exponentialOfNonPositive`'s polynomial, which holds for positive `x` as well (relative error
+/// below 1e-6 for |x| < 20). Seven operations fewer than `fastExp`, which mattered in the fused
+/// GroupNorm + SiLU (0.57 → 0.50 ms in diffuse-bench, docs/benchmarks.md).
+@inline(__always)
+func clampedExponential(_ x: Float) -> Float {
+    powerOfTwo(Swift.min(Swift.max(x, -87), 87) * 1.442_695_041)
+}
+
+/// `2^t` for |t| ≤ 126: `2ⁿ · p(f)` with `t = n + f`, `|f| ≤ ½`, `p` the degree-5 minimax
+/// polynomial of `2^f`.
+@inline(__always)
+func powerOfTwo(_ t: Float) -> Float {
     let shifted = t + 12_582_912
     let n = shifted - 12_582_912
     let f = t - n
@@ -46,7 +62,7 @@ func exponentialOfNonPositive(_ x: Float) -> Float {
     p = mulAdd(p, f, 6.931_469_440e-1)
     p = mulAdd(p, f, 1.000_000_119)
     let power = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)   // 2ⁿ
-    return x < -87.33 ? 0 : p * power
+    return p * power
 }
 
 /// Replaces `x[i]` by `exp(x[i] − shift)` for `i < n`, where `shift ≥ x[i]`, and returns the
