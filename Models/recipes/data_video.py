@@ -47,6 +47,10 @@ EDGE_START_SPEEDS, EDGE_START_JITTER = {"slow": (26, 32), "fast": (38, 46)}, 4.0
 # fixes where the shape is in every frame up to a few pixels: what the network gains by reading the
 # direction is then large against the rest of its error (see the model card)
 CENTRE_LANE_JITTER = 4.0
+# `--centred-paths` (instead of --edge-start): the edge-start lengths, but every straight path is
+# centred on the canvas (within this many px), so a clip played backwards is a clip of the same
+# distribution with the opposite direction (train_video.py --reverse-pairs)
+CENTRED_PATH_JITTER = 4.0
 HELDOUT_SEED = 20240608
 NOUNS = {"circle": ["circle", "ball"], "square": ["square", "box"], "triangle": ["triangle"],
          "star": ["star"], "ring": ["ring"]}
@@ -104,9 +108,9 @@ def sample_clip(rng, holdout_axis=False):
     return dict(color=color, shape=shape, bg=bg, motion=motion, speed=speed)
 
 
-def render_clip(clip, rng, edge_start=False, centre_lanes=False):
+def render_clip(clip, rng, edge_start=False, centre_lanes=False, centred_paths=False):
     """[16, 64, 64, 3] uint8 frames; `edge_start`: see EDGE_START_SPEEDS; `centre_lanes`: see
-    CENTRE_LANE_JITTER."""
+    CENTRE_LANE_JITTER; `centred_paths`: see CENTRED_PATH_JITTER."""
     bg_img = background(clip["bg"], "plain", "", rng)
     rgb = jitter(COLORS[clip["color"]], rng)
     motion = clip["motion"]
@@ -115,7 +119,7 @@ def render_clip(clip, rng, edge_start=False, centre_lanes=False):
     angle0 = float(rng.uniform(-0.2, 0.2))
     if motion in DIRECTIONS:
         dx, dy = DIRECTIONS[motion]
-        lo, hi = (EDGE_START_SPEEDS if edge_start else SPEEDS)[clip["speed"]]
+        lo, hi = (EDGE_START_SPEEDS if edge_start or centred_paths else SPEEDS)[clip["speed"]]
         dist = float(rng.uniform(lo, hi))
         span = SIZE - 2 * r - 4
         dist = min(dist, span)
@@ -125,6 +129,9 @@ def render_clip(clip, rng, edge_start=False, centre_lanes=False):
                 if centre_lanes:
                     return float(rng.uniform(SIZE / 2 - CENTRE_LANE_JITTER, SIZE / 2 + CENTRE_LANE_JITTER))
                 return float(rng.uniform(r + 2 + 8, SIZE - r - 2 - 8))
+            if centred_paths:
+                free = min((span - dist) / 2, CENTRED_PATH_JITTER)
+                return SIZE / 2 - d * dist / 2 + float(rng.uniform(-free, free))
             free = min(span - dist, EDGE_START_JITTER) if edge_start else span - dist
             off = float(rng.uniform(0, free)) if free > 0 else 0.0
             return (r + 2 + off) if d > 0 else (SIZE - r - 2 - off)
@@ -177,13 +184,13 @@ def caption(clip, rng):
     return rng.choice(opts)
 
 
-def generate(count, seed, edge_start=False, centre_lanes=False, holdout_axis=False):
+def generate(count, seed, edge_start=False, centre_lanes=False, holdout_axis=False, centred_paths=False):
     rng = np.random.default_rng(seed)
     clips = np.empty((count, FRAMES, SIZE, SIZE, 3), np.uint8)
     caps = []
     for i in range(count):
         clip = sample_clip(rng, holdout_axis)
-        clips[i] = render_clip(clip, rng, edge_start, centre_lanes)
+        clips[i] = render_clip(clip, rng, edge_start, centre_lanes, centred_paths)
         caps.append(caption(clip, rng))
     return clips, caps
 
@@ -204,13 +211,16 @@ def main():
     p.add_argument("--preview", default="")
     p.add_argument("--edge-start", action="store_true", help="paths start at the edge they leave from (see above)")
     p.add_argument("--centre-lanes", action="store_true", help="straight paths run through the middle (see above)")
+    p.add_argument("--centred-paths", action="store_true", help="straight paths centred on the canvas (see above)")
     p.add_argument("--holdout-axis", action="store_true",
                    help="also hold out the opposite direction of each held-out triple (see sample_clip)")
     a = p.parse_args()
+    if a.edge_start and a.centred_paths:
+        raise SystemExit("--edge-start and --centred-paths place the paths in two different ways: choose one")
     if a.write_heldout:
         write_heldout(os.path.join(os.path.dirname(__file__), "heldout_video.txt"))
         return
-    clips, caps = generate(a.count, a.seed, a.edge_start, a.centre_lanes, a.holdout_axis)
+    clips, caps = generate(a.count, a.seed, a.edge_start, a.centre_lanes, a.holdout_axis, a.centred_paths)
     if a.preview:
         n = min(8, a.count)
         strip = clips[:n, ::2].transpose(0, 2, 1, 3, 4).reshape(n * SIZE, 8 * SIZE, 3)
