@@ -8,8 +8,12 @@ import PackageDescription
 // do; the baseline x86-64 target would run them 4 wide. See docs/benchmarks.md.
 #if arch(x86_64)
 let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+// TensorsAVX512 alone is compiled for AVX-512 (F, DQ, BW, VL); Tensors calls it only on a
+// processor that has it (CPUFeatures.swift), so the build still runs on any AVX2 machine.
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
 let vectorSettings: [SwiftSetting] = []
+let avx512Settings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -40,7 +44,8 @@ let package = Package(
                                          "libswscale-dev", "libswresample-dev"])]),
 
         .systemLibrary(name: "CMalloc"),
-        .target(name: "Tensors", dependencies: ["CBLAS", "CMalloc"], swiftSettings: vectorSettings),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CMalloc", "TensorsAVX512"], swiftSettings: vectorSettings),
+        .target(name: "TensorsAVX512", swiftSettings: avx512Settings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: vectorSettings),
         .target(name: "NN", dependencies: ["SafeTensors", "Tensors"]),
         .target(name: "Networks", dependencies: ["NN", "SafeTensors", "Tensors", "Tokenizers"]),

@@ -71,6 +71,8 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, heads:
 struct AttentionTiling {
     var queryTile: Int? = nil
     var keyBlock: Int? = nil
+    /// Forces the narrow-head kernel on or off (NarrowHeadAttention.swift); nil: by shape and CPU.
+    var narrowHeads: Bool? = nil
 }
 
 /// Sizes and element strides `(batch, head, row)` of the four operands.
@@ -103,8 +105,13 @@ enum AttentionKernel {
                     value.scalars.withUnsafeBufferPointer { pv in
                         (maskTensor?.scalars ?? []).withUnsafeBufferPointer { pm in
                             let maskView = maskStrides.map { MaskView(base: pm.baseAddress!, strides: $0, keep: keep) }
-                            fused(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, mask: maskView,
-                                  isCausal: isCausal, scale: scale, tiling: tiling, out: out.baseAddress!)
+                            if takesNarrowHeads(l, masked: maskView != nil, isCausal: isCausal, tiling: tiling) {
+                                narrowHeads(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, scale: scale,
+                                            out: out.baseAddress!)
+                            } else {
+                                fused(l, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, mask: maskView,
+                                      isCausal: isCausal, scale: scale, tiling: tiling, out: out.baseAddress!)
+                            }
                         }
                     }
                 }

@@ -28,3 +28,47 @@ import Testing
         }
     }
 }
+
+/// The narrow-head kernel (NarrowHeadAttention.swift, AVX-512 only): heads of at most 8
+/// dimensions, query counts that are not multiples of its 16-row tile, key counts across and
+/// inside its 128-key blocks, scores whose maximum moves from block to block; in the
+/// `[B, H, L, D]` layout and in diffusers' `[B, L, H·D]` one. Skipped, and reported as such, on a
+/// processor without AVX-512: the kernel cannot run there and attention never calls it.
+@Suite struct NarrowHeadAttentionTests {
+    static let cases = ["narrow_heads", "narrow_heads_full", "narrow_heads_peaked"]
+
+    @Test(.enabled(if: CPUFeatures.avx512, "this processor has no AVX-512: the narrow-head kernel is never used here"),
+          arguments: cases)
+    func narrowHeadKernelMatchesTorch(_ name: String) throws {
+        let f = try Fixtures.load("attention_fused")
+        let q = try f.tensor("\(name).q"), k = try f.tensor("\(name).k"), v = try f.tensor("\(name).v")
+        let expected = try f.tensor("\(name).out")
+        let forced = scaledDotProductAttention(query: q, key: k, value: v, mask: nil, isCausal: false, scale: nil,
+                                               tiling: AttentionTiling(narrowHeads: true))
+        expectClose(forced, expected, "\(name), narrow-head kernel")
+        let general = scaledDotProductAttention(query: q, key: k, value: v, mask: nil, isCausal: false, scale: nil,
+                                                tiling: AttentionTiling(narrowHeads: false))
+        expectClose(general, expected, "\(name), general kernel")
+        // diffusers' layout: heads side by side in the last dimension.
+        let (b, h, lq, lk) = (q.shape[0], q.shape[1], q.shape[2], k.shape[2])
+        let packed = { (t: Tensor, l: Int) in t.permuted([0, 2, 1, 3]).reshaped([b, l, h * t.shape[3]]) }
+        let merged = multiHeadAttention(query: packed(q, lq), key: packed(k, lk), value: packed(v, lk), heads: h)
+        expectClose(merged, packed(expected, lq), "\(name), [B, L, H·D] layout")
+    }
+
+    @Test func narrowHeadKernelIsChosenOnlyWhereItApplies() {
+        let l = { (d: Int, dv: Int, lq: Int, lk: Int) in
+            AttentionLayout(batch: 1, heads: 1, queries: lq, keys: lk, headDim: d, valueDim: dv,
+                            query: (lq * d, lq * d, d), key: (lk * d, lk * d, d), value: (lk * dv, lk * dv, dv),
+                            output: (lq * dv, lq * dv, dv))
+        }
+        let avx512 = CPUFeatures.avx512
+        #expect(AttentionKernel.takesNarrowHeads(l(8, 8, 100, 100), masked: false, isCausal: false,
+                                                 tiling: AttentionTiling()) == avx512)
+        #expect(!AttentionKernel.takesNarrowHeads(l(9, 8, 100, 100), masked: false, isCausal: false, tiling: AttentionTiling()))
+        #expect(!AttentionKernel.takesNarrowHeads(l(8, 16, 100, 100), masked: false, isCausal: false, tiling: AttentionTiling()))
+        #expect(!AttentionKernel.takesNarrowHeads(l(8, 8, 100, 100), masked: true, isCausal: false, tiling: AttentionTiling()))
+        #expect(!AttentionKernel.takesNarrowHeads(l(8, 8, 100, 100), masked: false, isCausal: true, tiling: AttentionTiling()))
+        #expect(!AttentionKernel.takesNarrowHeads(l(8, 8, 100, 10), masked: false, isCausal: false, tiling: AttentionTiling()))
+    }
+}
