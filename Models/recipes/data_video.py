@@ -88,15 +88,18 @@ def heldout_prompts():
 OPPOSITE = {"left to right": "right to left", "right to left": "left to right", "up": "down", "down": "up"}
 
 
-def sample_clip(rng, holdout_axis=False):
+def sample_clip(rng, holdout_axis=False, main_directions=False):
     """A random clip's attributes; never a held-out (colour, shape, direction) triple and, with
     `holdout_axis`, not its opposite direction either (the held-out colour and shape then never
-    move along that axis in training, so no sign can be learned for them from the other words)."""
+    move along that axis in training, so no sign can be learned for them from the other words);
+    `main_directions`: only left/right/up/down (a diagnostic data set, see the model card)."""
     while True:
         color = COLOR_NAMES[rng.integers(len(COLOR_NAMES))]
         shape = SHAPES[rng.integers(len(SHAPES))]
         bg = COLOR_NAMES[rng.integers(len(COLOR_NAMES))]
         motion = str(rng.choice(MOTIONS, p=[0.11] * 4 + [0.06] * 4 + [0.08] * 4))
+        if main_directions and motion not in OPPOSITE:
+            continue
         if bg == color or (color, shape, motion) in HELDOUT:
             continue
         if holdout_axis and (color, shape, OPPOSITE.get(motion)) in HELDOUT:
@@ -184,12 +187,13 @@ def caption(clip, rng):
     return rng.choice(opts)
 
 
-def generate(count, seed, edge_start=False, centre_lanes=False, holdout_axis=False, centred_paths=False):
+def generate(count, seed, edge_start=False, centre_lanes=False, holdout_axis=False, centred_paths=False,
+             main_directions=False):
     rng = np.random.default_rng(seed)
     clips = np.empty((count, FRAMES, SIZE, SIZE, 3), np.uint8)
     caps = []
     for i in range(count):
-        clip = sample_clip(rng, holdout_axis)
+        clip = sample_clip(rng, holdout_axis, main_directions)
         clips[i] = render_clip(clip, rng, edge_start, centre_lanes, centred_paths)
         caps.append(caption(clip, rng))
     return clips, caps
@@ -212,6 +216,7 @@ def main():
     p.add_argument("--edge-start", action="store_true", help="paths start at the edge they leave from (see above)")
     p.add_argument("--centre-lanes", action="store_true", help="straight paths run through the middle (see above)")
     p.add_argument("--centred-paths", action="store_true", help="straight paths centred on the canvas (see above)")
+    p.add_argument("--main-directions", action="store_true", help="only left/right/up/down clips (see sample_clip)")
     p.add_argument("--holdout-axis", action="store_true",
                    help="also hold out the opposite direction of each held-out triple (see sample_clip)")
     a = p.parse_args()
@@ -220,7 +225,8 @@ def main():
     if a.write_heldout:
         write_heldout(os.path.join(os.path.dirname(__file__), "heldout_video.txt"))
         return
-    clips, caps = generate(a.count, a.seed, a.edge_start, a.centre_lanes, a.holdout_axis, a.centred_paths)
+    clips, caps = generate(a.count, a.seed, a.edge_start, a.centre_lanes, a.holdout_axis, a.centred_paths,
+                           a.main_directions)
     if a.preview:
         n = min(8, a.count)
         strip = clips[:n, ::2].transpose(0, 2, 1, 3, 4).reshape(n * SIZE, 8 * SIZE, 3)
