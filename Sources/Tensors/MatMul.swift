@@ -1,6 +1,7 @@
 import CBLAS
+import TensorsAVX512
 
-/// Matrix products through OpenBLAS `cblas_sgemm`.
+/// Matrix products through OpenBLAS `cblas_sgemm`, or `AVX512GEMM` on processors with AVX-512.
 /// Reference: torch.matmul / torch.bmm / torch.nn.functional.linear.
 extension Tensor {
     /// `a @ b` for a: [M, K], b: [K, N] → [M, N]; with batch dimensions, a: [..., M, K],
@@ -34,6 +35,10 @@ extension Tensor {
 
 /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major and contiguous.
 ///
+/// On a processor with AVX-512 (`CPUFeatures.avx512`) products of at least
+/// `GEMMChoice.avx512Work` multiply-adds run in `AVX512GEMM` (the TensorsAVX512 module says why),
+/// the others in OpenBLAS.
+///
 /// OpenBLAS runs single-threaded (see `BLASThreads`): a product of at least
 /// `BLASThreads.splitWork` multiply-adds is split here into one band of rows (or of columns,
 /// whichever is longer; bands start at multiples of 16) per core, unless the caller already
@@ -51,6 +56,12 @@ public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
     func product(rows: Range<Int>, columns: Range<Int>) {
         let pa = a + (transposeA ? rows.lowerBound : rows.lowerBound * lda)
         let pb = b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound)
+        if GEMMChoice.takesAVX512(m: rows.count, n: columns.count, k: k) {
+            AVX512GEMM.sgemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: columns.count, k: k,
+                             alpha: alpha, a: pa, lda: lda, b: pb, ldb: ldb, beta: beta,
+                             c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(rows.count), Int32(columns.count), Int32(k), alpha, pa, Int32(lda), pb, Int32(ldb),
                     beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
@@ -67,5 +78,24 @@ public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
             let lo = long * part / parts / 16 * 16, hi = part == parts - 1 ? long : long * (part + 1) / parts / 16 * 16
             if m >= n { product(rows: lo..<hi, columns: 0..<n) } else { product(rows: 0..<m, columns: lo..<hi) }
         }
+    }
+}
+
+/// Which library computes a product.
+public enum GEMMChoice {
+    /// Products of at least this many multiply-adds go to `AVX512GEMM` when the processor has
+    /// AVX-512; smaller ones stay in OpenBLAS, whose packing costs less for them.
+    public static let avx512Work = Double(1 << 15)
+
+    /// `nil` chooses by size; `true` or `false` forces the choice (tests; `true` only where
+    /// `CPUFeatures.avx512`).
+    nonisolated(unsafe) public static var forceAVX512: Bool? = nil
+
+    static func takesAVX512(m: Int, n: Int, k: Int) -> Bool {
+        if let forced = forceAVX512 {
+            precondition(!forced || CPUFeatures.avx512, "sgemm: AVX512GEMM forced on a processor without AVX-512")
+            return forced
+        }
+        return CPUFeatures.avx512 && Double(m) * Double(n) * Double(k) >= avx512Work
     }
 }
