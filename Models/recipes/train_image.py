@@ -90,10 +90,12 @@ def sample_timesteps(b, sched, gen, high_noise=0.0, high_from=0.6):
 
 
 def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_noise=0.0, high_from=0.6,
-                   t=None, noise=None):
+                   t=None, noise=None, element_weight=None):
     """v-prediction loss; `latents` [B, ...], `cond` [B, 32, 384]. `weighting` "min-snr-5" (weights
     min(SNR, 5) / (SNR + 1), which all but silence the noisiest steps) or "uniform" (plain v-MSE);
-    timesteps from `sample_timesteps` and fresh noise unless `t` and `noise` are given."""
+    timesteps from `sample_timesteps` and fresh noise unless `t` and `noise` are given.
+    `element_weight` (broadcastable to `latents`, mean 1 per sample) weights the squared error of
+    each latent element; the second value returned is always the plain v-MSE."""
     b = latents.shape[0]
     if t is None:
         t = sample_timesteps(b, sched, gen, high_noise, high_from)
@@ -105,8 +107,10 @@ def diffusion_loss(unet, latents, cond, sched, gen, weighting="min-snr-5", high_
     abar = sched.alphas_cumprod[t]
     snr = abar / (1 - abar)
     weight = torch.clamp(snr, max=5.0) / (snr + 1) if weighting == "min-snr-5" else torch.ones_like(snr)
-    per = F.mse_loss(pred, target, reduction="none").flatten(1).mean(1)
-    return (per * weight).mean(), float(per.detach().mean())
+    squared = F.mse_loss(pred, target, reduction="none")
+    per = squared.flatten(1).mean(1)
+    fitted = per if element_weight is None else (squared * element_weight).flatten(1).mean(1)
+    return (fitted * weight).mean(), float(per.detach().mean())
 
 
 def write_pipeline_files(folder, pipeline_class, unet_class, guidance=None):
