@@ -212,7 +212,9 @@ def swap_direction(caption):
 class DirectionProbe:
     """v-MSE on fixed training clips of the four main directions, with their caption and with
     the direction swapped, at fixed noise: the gap (swapped - true) grows once the network reads
-    the direction words (0 when it ignores them)."""
+    the direction words (0 when it ignores them). Read it at t = 999: from t = 950 down the noisy
+    input itself shows where the shape goes (its signal summed over the path), so the words are
+    not needed there, while at 999, the first step of sampling, only the words can tell."""
 
     def __init__(self, latents, captions, te, per_frame, count=16, seed=1234):
         main = re.compile(r"from left to right|from right to left|moving up\b|moving down\b")
@@ -227,7 +229,7 @@ class DirectionProbe:
     @torch.no_grad()
     def __call__(self, unet, sched, log, step):
         parts = []
-        for t in (500, 800, 950):
+        for t in (500, 950, 990, 999):  # at 999, where sampling starts, the input shows nothing of the clip
             tt = torch.full((len(self.x),), t)
             noisy = sched.add_noise(self.x, self.noise, tt)
             target = sched.get_velocity(self.x, self.noise, tt)
