@@ -87,15 +87,7 @@ public enum GEMMChoice {
     /// AVX-512; smaller ones stay in OpenBLAS, whose packing costs less for them.
     public static let avx512Work = Double(1 << 15)
 
-    /// `nil` chooses by size; `true` or `false` forces the choice (tests; `true` only where
-    /// `CPUFeatures.avx512`).
-    nonisolated(unsafe) public static var forceAVX512: Bool? = nil
-
     static func takesAVX512(m: Int, n: Int, k: Int) -> Bool {
-        if let forced = forceAVX512 {
-            precondition(!forced || CPUFeatures.avx512, "sgemm: AVX512GEMM forced on a processor without AVX-512")
-            return forced
-        }
         return CPUFeatures.avx512 && Double(m) * Double(n) * Double(k) >= avx512Work
     }
 }
