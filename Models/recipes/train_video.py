@@ -275,6 +275,7 @@ def main():
                    help="append x, y and frame ramps to the UNet's input (CoordConv; see the module docstring)")
     p.add_argument("--shape-weight", type=float, default=0.0,
                    help="extra weight of the latent elements on the shape in the loss (0: plain; see shape_weights)")
+    p.add_argument("--probe-every", type=int, default=250, help="steps between direction probes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=common.DATA)
@@ -359,7 +360,7 @@ def main():
         losses.append((step, raw))
         if step % 20 == 0 or step == 1:
             log(f"step {step}/{a.steps} loss {np.mean([l for _, l in losses[-20:]]):.4f} lr {opt.param_groups[0]['lr']:.2e}")
-        if step % 250 == 0:
+        if step % a.probe_every == 0:
             probe(ema_net, sched, log, step)
         if step % 100 == 0:
             tmp = os.path.join(a.work, "ckpt.pt.tmp")
