@@ -174,7 +174,7 @@ def caption(clip, rng, name_background=0.0):
     the clip, and an unnamed background is most of what it cannot know there, whose error
     drowns what reading the direction words would gain (see the video model card, run 17)."""
     rng = random.Random(int(rng.integers(1 << 31)))
-    named = rng.random() < name_background
+    named = name_background > 0 and rng.random() < name_background  # no draw otherwise: older seeds keep their captions
     c, s, bg, motion, speed = clip["color"], clip["shape"], clip["bg"], clip["motion"], clip["speed"]
     noun = rng.choice(NOUNS[s])
     if motion in DIRECTIONS:
