@@ -180,7 +180,7 @@ def caption(clip, rng, name_background=0.0):
     if motion in DIRECTIONS:
         phrase = rng.choice(DIRECTION_PHRASES[motion])
         if speed and rng.random() < 0.6:
-            phrase = rng.choice([f"{speed}ly {phrase}".replace("fastly", "quickly").replace("slowly", "slowly"),
+            phrase = rng.choice([f"{speed}ly {phrase}".replace("fastly", "quickly"),
                                  f"{phrase} {'slowly' if speed == 'slow' else 'fast'}"])
     else:
         phrase = rng.choice(OTHER_MOTIONS[motion])
@@ -190,7 +190,7 @@ def caption(clip, rng, name_background=0.0):
     if speed:
         opts.append(f"a {speed} {obj} {phrase}")
     if named:
-        opts = opts[1:3]
+        opts = [o for o in opts if o.endswith(" background")]
     return rng.choice(opts)
 
 

@@ -8,10 +8,10 @@
 // library cannot change the core type OpenBLAS chose when it loaded (sgemm 1024³ on a Zen 5 core
 // pair: 260–274 GFLOP/s pinned, 504–516 with SkylakeX, 440–456 here; docs/benchmarks.md).
 // PyTorch's oneDNN uses AVX-512 on the same processors. This is the Goto/BLIS scheme (Goto and
-// van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008; BLIS's skx kernels): B is packed in panels of `columns` (32)
-// columns, A in panels of `rows` (12) rows, both zero-padded, and a micro-kernel keeps a 12×32
-// tile of C in 24 vector registers, adding one rank-1 update per step of k: two loads of B and
-// twelve broadcasts of A into 24 multiply-adds.
+// van de Geijn, "Anatomy of High-Performance Matrix Multiplication", 2008; BLIS's skx kernels):
+// B is packed in panels of `columns` (32) columns, A in panels of `rows` (12) rows, both
+// zero-padded, and a micro-kernel keeps a 12×32 tile of C in 24 vector registers, adding one
+// rank-1 update per step of k: two loads of B and twelve broadcasts of A into 24 multiply-adds.
 
 /// `C = alpha · op(A) · op(B) + beta · C` for row-major matrices, on one thread.
 public enum AVX512GEMM {
