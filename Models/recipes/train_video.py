@@ -133,12 +133,14 @@ def unet_config(arch="unet3d", coordinates=False):
 
 
 def prepare(args, log):
-    cache = os.path.join(args.work, f"data_{args.clips}.pt")
+    """Latents and caption embeddings, cached beside the clips they come from (not under --work,
+    which several data sets' runs may share)."""
+    cache = os.path.join(args.data, f"data_{args.clips}.pt")
     if os.path.exists(cache):
         return torch.load(cache)
     data = np.load(os.path.join(args.data, "videos.npz"))
     caps = [str(c) for c in data["captions"][:args.clips]]
-    latent_cache = os.path.join(args.work, f"latents_{args.clips}.pt")
+    latent_cache = os.path.join(args.data, f"latents_{args.clips}.pt")
     if os.path.exists(latent_cache):
         latents = torch.load(latent_cache)
     else:
