@@ -22,6 +22,7 @@ static inline int diffuse_av_error_max_string_size(void) { return AV_ERROR_MAX_S
 
 /* Added for MediaIO. */
 #include <libavutil/crc.h>
+#include <libavutil/cpu.h>
 #include <stdint.h>
 #include <stdbool.h>
 

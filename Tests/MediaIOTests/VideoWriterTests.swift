@@ -119,6 +119,30 @@ extension AllMediaIOTests {
             #expect(moov < mdat)
         }
 
+        /// The same clip gives the same bytes, whatever the heap held before: each write follows
+        /// freed blocks of a different junk pattern. Before libx264 was held to AVX2 on AVX-512
+        /// CPUs its output followed its buffers' old contents; WebM drew random track UIDs.
+        @Test(arguments: ["same.mp4", "same.webm", "same.gif"])
+        func sameClipSameBytes(_ name: String) throws {
+            let folder = try TestFolder()
+            let clip = try Self.clip(count: 16)
+            var files: [[UInt8]] = []
+            for junk in UInt8(1)...3 {
+                for size in [1 << 12, 1 << 16, 1 << 20] {
+                    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+                    block.initializeMemory(as: UInt8.self, repeating: junk &* 85, count: size)
+                    block.deallocate()
+                }
+                let url = folder.file("\(junk)-\(name)")
+                try VideoWriter.write(clip, to: url, metadata: Self.metadata())
+                files.append([UInt8](try Data(contentsOf: url)))
+            }
+            for (i, other) in files.enumerated().dropFirst() {
+                let first = zip(files[0], other).firstIndex { $0 != $1 } ?? (files[0].count == other.count ? nil : min(files[0].count, other.count))
+                #expect(first == nil, "\(name): write \(i + 1) differs from write 1 from byte \(first ?? 0) (\(files[0].count) and \(other.count) bytes)")
+            }
+        }
+
         /// VP9 at `.high` (CRF 24): measured 41.6 dB (37.9 dB at 33×17); threshold as H.264.
         @Test func webmVP9RoundTrip() throws {
             try roundTrip("clip.webm", codec: "vp9", minimumPSNR: 35)
