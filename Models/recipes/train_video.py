@@ -28,6 +28,10 @@ grows by 3 (their `conv_in` weights start at zero, so step 0 is the run without 
 config.json names the channels (`"input_coordinates": ["x", "y", "frame"]`), which Diffuse's video
 pipeline reads to append the same ramps.
 
+The shipped weights come from `Models/recipes/train_video.sh`, which runs this script six times
+(one phase each, every phase resuming the last's ckpt.pt) on two data sets; see the model card.
+One phase, by hand:
+
     nice -n 10 python Models/recipes/train_video.py --minutes 50 --clips 1200 --threads 1 --seed 0 \
         --init /work/data/diffuse/image/ckpt_step3600.pt
 """
@@ -35,6 +39,7 @@ import argparse
 import json
 import os
 import re
+import sys
 import time
 
 import numpy as np
@@ -135,13 +140,15 @@ def unet_config(arch="unet3d", coordinates=False):
 def prepare(args, log):
     """Latents and caption embeddings, cached beside the clips they come from (not under --work,
     which several data sets' runs may share)."""
+    clips_file = os.path.join(args.data, "videos.npz")
+    fresh = lambda path: os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(clips_file)  # not from older clips
     cache = os.path.join(args.data, f"data_{args.clips}.pt")
-    if os.path.exists(cache):
+    if fresh(cache):
         return torch.load(cache)
-    data = np.load(os.path.join(args.data, "videos.npz"))
+    data = np.load(clips_file)
     caps = [str(c) for c in data["captions"][:args.clips]]
     latent_cache = os.path.join(args.data, f"latents_{args.clips}.pt")
-    if os.path.exists(latent_cache):
+    if fresh(latent_cache):
         latents = torch.load(latent_cache)
     else:
         clips = data["clips"][:args.clips]
@@ -241,12 +248,31 @@ class DirectionProbe:
         log(f"probe step {step}: " + "; ".join(parts))
 
 
+PHASE_COLOURS = [(40, 140, 60), (200, 50, 50), (160, 60, 160), (60, 90, 200), (230, 140, 20), (90, 90, 90)]
+
+
+def plot_phases(log_path, png):
+    """loss.png of every phase logged in a work folder's train.log, one colour a phase (each
+    train_video.py process is one; a step that a resumed phase redoes is drawn in the later one).
+    The logged loss is v-MSE, the mean of 20 steps."""
+    phase, owner, loss = -1, {}, {}
+    for line in open(log_path):
+        if "] unet parameters" in line:  # logged once at the start of each process
+            phase += 1
+        m = re.search(r"\] step (\d+)/\d+ loss ([\d.]+)", line)
+        if m:
+            owner[int(m.group(1))], loss[int(m.group(1))] = max(phase, 0), float(m.group(2))
+    series = [(f"phase {i + 1}", [(s, loss[s]) for s in sorted(loss) if owner[s] == p], PHASE_COLOURS[i % len(PHASE_COLOURS)])
+              for i, p in enumerate(sorted(set(owner.values())))]
+    common.plot_losses(png, series, "diffuse-video-64 UNet3D: v-MSE (mean of 20 steps) by phase", width=560)
+
+
 def write_folder(out, guidance, arch="unet3d", coordinates=False):
     train_image.write_pipeline_files(out, PIPELINE[arch], UNET_CLASS[arch].__name__, guidance)
     if coordinates:
         mark_coordinates(out)
     vae = os.path.join(out, "vae")
-    if not os.path.exists(vae):
+    if not os.path.lexists(vae):  # lexists: a link that dangles outside Models/ is still there
         os.symlink(os.path.join("..", "diffuse-image-64", "vae"), vae)
 
 
@@ -298,6 +324,7 @@ def main():
     common.seed_all(a.seed)
     os.makedirs(a.work, exist_ok=True)
     log = common.Log(os.path.join(a.work, "train.log"))
+    log("train_video.py " + " ".join(sys.argv[1:]))
     d = prepare(a, log)
     latents, emb, ids, empty = d["latents"], d["emb"], d["ids"], d["empty"]
     frames = latents.shape[2]
@@ -371,8 +398,7 @@ def main():
 
     common.save_fp16(ema, os.path.join(a.out, "unet"))
     write_folder(a.out, a.guidance, a.arch, a.coordinates)
-    common.plot_losses(os.path.join(a.out, "loss.png"), [("v-prediction MSE (mean of 20 steps)", common.smooth(losses, 20), (40, 140, 60))],
-                       "diffuse-video-64 UNet3D")
+    plot_phases(os.path.join(a.work, "train.log"), os.path.join(a.out, "loss.png"))
     common.write_json(os.path.join(a.work, "summary.json"),
                       dict(steps=step, decay_at=clock.decay_at, batch=a.batch, window=a.window, lr=a.lr, seed=a.seed,
                            clips=len(latents), init_image_step=init_step, coordinates=a.coordinates,

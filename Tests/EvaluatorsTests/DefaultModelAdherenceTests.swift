@@ -24,11 +24,11 @@ import VideoModality
     /// Models/diffuse-audio-16k/README.md, "Measured quality": instrument/speech/effect (the
     /// coarse family) 103 / 128 (32 held-out prompts × 4 seeds, 20 steps, guidance 5).
     static let audioCard = 103.0 / 128
-    /// Models/diffuse-video-64/README.md, "Measured quality": direction of motion, 40 / 40
+    /// Models/diffuse-video-64/README.md, "Measured quality": direction of motion, 39 / 40
     /// (20 held-out prompts × 2 seeds, 20 steps, guidance 7.5).
-    static let videoCard = 40.0 / 40
+    static let videoCard = 39.0 / 40
     /// The allowed shortfall, in rate: few samples (6, 2 and 2) and fewer steps than the cards.
-    /// (Video: a floor of 0.75, so both of its 2 clips must move in the asked direction; the
+    /// (Video: a floor of 0.725, so both of its 2 clips must move in the asked direction; the
     /// release build gives 2 of 2 at these settings.)
     static let margin = 0.25
     static let seeds: [UInt64] = [0, 1]
