@@ -138,7 +138,8 @@ extension AllMediaIOTests {
                 files.append([UInt8](try Data(contentsOf: url)))
             }
             for (i, other) in files.enumerated().dropFirst() {
-                let first = zip(files[0], other).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (files[0].count == other.count ? nil : min(files[0].count, other.count))
+                let first = zip(files[0], other).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? (files[0].count == other.count ? nil : min(files[0].count, other.count))
                 #expect(first == nil, "\(name): write \(i + 1) differs from write 1 from byte \(first ?? 0) (\(files[0].count) and \(other.count) bytes)")
             }
         }
