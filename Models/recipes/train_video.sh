@@ -2,7 +2,8 @@
 # The video recipe as one command: two data sets and six training phases, each resuming the
 # last, from diffuse-image-64's UNet to the weights in Models/diffuse-video-64 (final EMA,
 # model_index.json, and loss.png of every phase). About 110 minutes of training on the 2-core
-# machine (+2.5 min of data, latents and captions). See the model card, "Training".
+# machine (+3 min to draw both data sets and cache their latents and captions). See the model
+# card, "Training".
 #
 #   PY=/path/to/venv/bin/python bash Models/recipes/train_video.sh [work folder]
 set -euo pipefail
